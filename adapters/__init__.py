@@ -1,0 +1,1 @@
+"""Integrator adapters: client SDKs, provider toolkit, document exchange."""

@@ -1,0 +1,1 @@
+"""Central server: registry, management requests, signed global configuration (issue 5)."""

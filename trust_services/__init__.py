@@ -1,0 +1,1 @@
+"""Development trust services: CA, OCSP responder, RFC 3161 TSA (issue 4)."""

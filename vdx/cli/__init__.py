@@ -1,0 +1,1 @@
+"""The ``vdx`` command: the only part of ``vdx`` that may import the servers."""

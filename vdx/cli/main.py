@@ -1,0 +1,40 @@
+"""Entry point of the ``vdx`` console script."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from vdx import __version__
+from vdx.cli import message
+
+app = typer.Typer(
+    name="vdx",
+    help="VDX: an open implementation of the X-Road data-exchange platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(message.app, name="message")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"vdx {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """VDX command line."""
+
+
+def main() -> None:
+    app()
