@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,8 @@ def vectors_dir() -> Path:
 
 
 @pytest.fixture
-def conformance() -> Iterator[vectors.ConformanceLedger]:
-    yield vectors.LEDGER
+def conformance() -> vectors.ConformanceLedger:
+    return vectors.LEDGER
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -59,7 +59,9 @@ class ConformanceLedger:
         return f"xroad-vectors: {agreeing}/{len(self.verdicts)} files agree"
 
     def disagreements(self) -> list[str]:
-        return [f"{key}: {self.details.get(key, '')}" for key, ok in self.verdicts.items() if not ok]
+        return [
+            f"{key}: {self.details.get(key, '')}" for key, ok in self.verdicts.items() if not ok
+        ]
 
 
 LEDGER = ConformanceLedger()

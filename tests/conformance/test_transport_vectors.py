@@ -47,9 +47,10 @@ def _verdict(path: Path) -> list[str] | str:
 
 
 @pytest.mark.vectors
+@pytest.mark.usefixtures("vectors_dir")
 @pytest.mark.parametrize("path", vectors.files("transport"), ids=lambda p: p.name)
 def test_transport_file_gives_reference_verdict(
-    path: Path, vectors_dir: Path, conformance: vectors.ConformanceLedger
+    path: Path, conformance: vectors.ConformanceLedger
 ) -> None:
     assert path.name in EXPECTED, f"no expected verdict recorded for {path.name}"
     expected = EXPECTED[path.name]

@@ -18,6 +18,7 @@ from vdx.message.soap_model import NS_SOAP11
 
 SOAP_FAULT_CONTENT_TYPE = "text/xml; charset=utf-8"
 REST_ERROR_CONTENT_TYPE = "application/json; charset=utf-8"
+REST_ERROR_XML_CONTENT_TYPE = "text/xml; charset=utf-8"
 REST_ERROR_HEADER = "X-Road-Error"
 _MAX_MESSAGE = 1000
 
@@ -55,16 +56,34 @@ def soap_fault(error: XRoadError, default_origin: Origin = Origin.SERVER) -> Ren
     return RenderedFault(500, (("Content-Type", SOAP_FAULT_CONTENT_TYPE),), data)
 
 
-def rest_error(error: XRoadError, default_origin: Origin = Origin.SERVER) -> RenderedFault:
-    """Render a REST r1 error: 500 with JSON and the ``X-Road-Error`` header."""
+def rest_error(
+    error: XRoadError, default_origin: Origin = Origin.SERVER, accept: str | None = None
+) -> RenderedFault:
+    """Render a REST r1 error (pr-rest §4.6) with the ``X-Road-Error`` header.
+
+    The caller's fault (``Client.*``) is 400, every other one 500. The body is JSON unless the
+    caller's ``Accept`` asks for XML, as the reference implementation does.
+    """
     error = _attributed(error, default_origin)
-    payload = {
-        "type": error.fault_code,
-        "message": _safe_message(error.message),
-        "detail": error.detail,
-    }
-    headers = (
-        ("Content-Type", REST_ERROR_CONTENT_TYPE),
-        (REST_ERROR_HEADER, error.fault_code),
-    )
-    return RenderedFault(500, headers, json.dumps(payload).encode("utf-8"))
+    status = 400 if error.origin is Origin.CLIENT else 500
+    message = _safe_message(error.message)
+    if _wants_xml(accept):
+        root = etree.Element("error")
+        etree.SubElement(root, "type").text = error.fault_code
+        etree.SubElement(root, "message").text = message
+        etree.SubElement(root, "detail").text = error.detail
+        body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+        content_type = REST_ERROR_XML_CONTENT_TYPE
+    else:
+        payload = {"type": error.fault_code, "message": message, "detail": error.detail}
+        body = json.dumps(payload).encode("utf-8")
+        content_type = REST_ERROR_CONTENT_TYPE
+    headers = (("Content-Type", content_type), (REST_ERROR_HEADER, error.fault_code))
+    return RenderedFault(status, headers, body)
+
+
+def _wants_xml(accept: str | None) -> bool:
+    if not accept:
+        return False
+    types = {item.split(";", 1)[0].strip().lower() for item in accept.split(",")}
+    return bool(types & {"text/xml", "application/xml", "text/*"})
