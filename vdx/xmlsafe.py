@@ -57,9 +57,12 @@ def parse(
     if not data.strip():
         raise XRoadError(Code.INVALID_XML, "Empty XML document")
     try:
-        root = etree.fromstring(data, parser=_new_parser(encoding))
-    except LookupError:
-        raise XRoadError(Code.INVALID_XML, f"Unknown character set {encoding!r}") from None
+        parser = _new_parser(encoding)
+    except (LookupError, ValueError):
+        # lxml refuses unknown charsets (LookupError) and malformed names (ValueError)
+        raise XRoadError(Code.INVALID_XML, f"Unknown character set {encoding!r:.60}") from None
+    try:
+        root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise XRoadError(Code.INVALID_XML, f"Malformed XML: {_short(exc)}") from None
     tree = root.getroottree()

@@ -9,31 +9,57 @@ from typing import Annotated
 import typer
 
 from vdx.errors import XRoadError
-from vdx.message.check import CheckedRequest, check_rest, check_soap
+from vdx.message.check import (
+    CheckedRequest,
+    check_rest,
+    check_soap,
+    check_soap_response,
+    decode_soap_request,
+)
+from vdx.message.soap_model import SoapFault
 
 app = typer.Typer(help="Inspect X-Road messages offline.", no_args_is_help=True)
+
+FileArg = Annotated[
+    Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Message file.")
+]
 
 
 @app.command("check")
 def check(
-    file: Annotated[
-        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Request file.")
-    ],
+    file: FileArg,
     content_type: Annotated[
         str | None,
         typer.Option(
             "--content-type",
-            help="Content-Type the request travels with; guessed from the file when omitted.",
+            help="Content-Type the message travels with; guessed from the file when omitted.",
         ),
     ] = None,
     rest: Annotated[
         bool, typer.Option("--rest", help="FILE is a raw HTTP request to the REST protocol (/r1/).")
     ] = False,
+    response_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--response-to",
+            exists=True,
+            dir_okay=False,
+            help="FILE is a service's answer to this request file; check it as a response.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
 ) -> None:
-    """Parse a request as the client proxy would and print its X-Road headers or its error."""
+    """Parse a message as the security server would; print its X-Road headers or its error.
+
+    Exit status: 0 valid, 1 refused (the X-Road fault code and message are printed).
+    """
     body = file.read_bytes()
     try:
+        if response_to is not None:
+            request = decode_soap_request(response_to.read_bytes(), None).message
+            answer = check_soap_response(body, content_type, request)
+            _print_answer(answer, as_json=as_json)
+            return
         checked = check_rest(body) if rest else check_soap(body, content_type)
     except XRoadError as error:
         _print_error(error, as_json=as_json)
@@ -50,6 +76,16 @@ def _print_ok(checked: CheckedRequest, *, as_json: bool) -> None:
     print("valid X-Road request")
     for key, value in fields.items():
         print(f"  {key.ljust(width)}  {value}")
+
+
+def _print_answer(answer: object, *, as_json: bool) -> None:
+    if isinstance(answer, SoapFault):
+        verdict = {"valid": True, "fault": answer.code, "faultstring": answer.string}
+        text = f"SOAP fault from the service, passed through: {answer.code}\n  {answer.string}"
+    else:
+        verdict = {"valid": True}
+        text = "valid X-Road response, consistent with the request"
+    print(json.dumps(verdict) if as_json else text)
 
 
 def _print_error(error: XRoadError, *, as_json: bool) -> None:

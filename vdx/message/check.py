@@ -7,13 +7,14 @@ return (attributed to the caller, ``Client.*``, since a malformed request is the
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from vdx.errors import Code, Origin, XRoadError
 from vdx.identifiers import ClientId, SecurityServerId, ServiceId
 from vdx.message import rest, soap_request
-from vdx.message.soap_model import RepresentedParty
-from vdx.message.soap_rules import check_request_body
+from vdx.message.soap_model import RepresentedParty, SoapFault, SoapMessage
+from vdx.message.soap_rules import check_response
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +71,7 @@ def check_soap(
     body: bytes, content_type: str | None, limits: soap_request.MessageLimits | None = None
 ) -> CheckedRequest:
     """Decode and validate a SOAP request; raise an attributed :class:`XRoadError`."""
-    try:
-        decoded = soap_request.decode(body, content_type or guess_content_type(body), limits)
-        check_request_body(decoded.message)
-    except XRoadError as error:
-        raise error.attributed_to(Origin.CLIENT) from None
+    decoded = decode_soap_request(body, content_type, limits)
     header = decoded.message.header
     return CheckedRequest(
         protocol="SOAP",
@@ -89,6 +86,50 @@ def check_soap(
         attachments=len(decoded.attachments),
         mtom=decoded.is_mtom,
     )
+
+
+def decode_soap_request(
+    body: bytes, content_type: str | None, limits: soap_request.MessageLimits | None = None
+) -> soap_request.SoapRequest:
+    """The decoded request itself, for callers that go on to check a response against it."""
+    try:
+        return soap_request.decode(body, content_type or guess_content_type(body), limits)
+    except XRoadError as error:
+        raise error.attributed_to(Origin.CLIENT) from None
+
+
+def check_soap_response(
+    body: bytes,
+    content_type: str | None,
+    request: SoapMessage | None = None,
+    limits: soap_request.MessageLimits | None = None,
+) -> SoapMessage | SoapFault:
+    """Check a service's answer as the provider's server proxy, then the client proxy, would.
+
+    A fault from the service is returned as is: X-Road passes it through to the client. A
+    malformed answer is the service's failure (``Server.ServerProxy.ServiceFailed.*``); an
+    answer that does not match ``request`` is refused by the consumer's security server
+    (``Server.ClientProxy.ServiceFailed.InconsistentResponse``). The request hash is not
+    required here because the provider's security server adds it to the answer.
+    """
+    try:
+        decoded = soap_request.decode_any(body, content_type or guess_content_type(body), limits)
+    except XRoadError as error:
+        raise error.in_service_response().attributed_to(Origin.SERVER_PROXY) from None
+    if isinstance(decoded, tuple):
+        return decoded[0]
+    if request is not None:
+        # The provider's security server replaces whatever requestHash the service wrote with
+        # its own (pr-mess §2.4.2), so the service's value is not checked here.
+        answer = dataclasses.replace(
+            decoded.message,
+            header=dataclasses.replace(decoded.message.header, request_hash=None),
+        )
+        try:
+            check_response(request, answer, hash_required=False)
+        except XRoadError as error:
+            raise error.in_service_response().attributed_to(Origin.CLIENT_PROXY) from None
+    return decoded.message
 
 
 def check_rest(raw_request: bytes) -> CheckedRequest:

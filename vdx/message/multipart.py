@@ -137,30 +137,31 @@ class MultipartLimits:
 
 
 def split(body: bytes, boundary: str, limits: MultipartLimits | None = None) -> list[Part]:
-    """Split a multipart body into its parts; raise ``MimeParsingFailed`` if malformed."""
+    """Split a multipart body into its parts.
+
+    Returns no parts when the boundary never occurs (the caller decides what a missing part
+    means). Like the reference's MIME reader this is lenient at the end: a missing close
+    delimiter ends the last part at the end of the body.
+    """
     limits = limits or MultipartLimits()
-    if not boundary or len(boundary) > 70:
+    if not boundary or len(boundary) > 200:
         raise XRoadError(Code.MIME_PARSING_FAILED, "Multipart boundary missing or too long")
     delimiter = b"--" + boundary.encode("ascii", "replace")
     positions = _delimiter_positions(body, delimiter)
-    if not positions:
-        raise XRoadError(Code.MIME_PARSING_FAILED, "Multipart body has no boundary delimiter")
     parts: list[Part] = []
-    for index, (start, after) in enumerate(positions):
+    for index, (_, after) in enumerate(positions):
         if body.startswith(b"--", after):
             break  # the close delimiter: what follows is the epilogue
-        if index + 1 >= len(positions):
-            raise XRoadError(Code.MIME_PARSING_FAILED, "Multipart body is not terminated")
         content_start = _skip_line_end(body, after)
-        content_end = _strip_line_break(body, positions[index + 1][0])
         if content_start is None:
+            if not body[after:].strip():
+                break  # a delimiter at the very end: an unterminated but complete body
             raise XRoadError(Code.MIME_PARSING_FAILED, "Garbage after a multipart boundary")
+        next_start = positions[index + 1][0] if index + 1 < len(positions) else len(body)
+        content_end = _strip_line_break(body, next_start)
         if len(parts) >= limits.max_parts:
             raise XRoadError(Code.MIME_PARSING_FAILED, f"More than {limits.max_parts} parts")
-        parts.append(_parse_part(body[content_start:content_end], limits))
-        del start
-    else:
-        raise XRoadError(Code.MIME_PARSING_FAILED, "Multipart body is not terminated")
+        parts.append(_parse_part(body[content_start : max(content_start, content_end)], limits))
     return parts
 
 

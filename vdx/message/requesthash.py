@@ -39,7 +39,7 @@ def algorithm_from_uri(uri: str | None) -> DigestAlgorithm:
         return DigestAlgorithm(uri.strip())
     except ValueError:
         raise XRoadError(
-            Code.INVALID_REQUEST_HASH, f"Unsupported request hash algorithm {uri[:100]!r}"
+            Code.UNSUPPORTED_ALGORITHM, f"Unsupported request hash algorithm {uri[:100]!r}"
         ) from None
 
 

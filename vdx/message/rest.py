@@ -13,7 +13,6 @@ import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vdx import identifiers as ids
 from vdx.errors import Code, XRoadError
 from vdx.identifiers import ClientId, SecurityServerId, ServiceId
 from vdx.message.soap_model import RepresentedParty
@@ -75,18 +74,18 @@ class RestHeaders:
 def parse_target(target: str) -> RestTarget:
     """Parse the request target (origin form) of a REST r1 call."""
     if len(target) > MAX_TARGET_LENGTH:
-        raise XRoadError(Code.INVALID_REQUEST, "Request target too long")
+        raise XRoadError(Code.BAD_REQUEST, "Request target too long")
     path, _, query = target.partition("?")
     path = path.split("#", 1)[0]
     segments = path.split("/")
     if len(segments) < 2 or segments[0] != "" or segments[1] != PROTOCOL_PREFIX:
         raise XRoadError(
-            Code.INVALID_REQUEST, "REST requests must start with /r1/ (X-Road REST protocol r1)"
+            Code.BAD_REQUEST, "REST requests must start with /r1/ (X-Road REST protocol r1)"
         )
     id_segments = segments[2:7]
     if len(id_segments) < 5:
         raise XRoadError(
-            Code.INVALID_REQUEST,
+            Code.BAD_REQUEST,
             "Service identifier must be /r1/INSTANCE/CLASS/MEMBER/SUBSYSTEM/SERVICE",
         )
     decoded = [_decode_segment(segment) for segment in id_segments]
@@ -94,22 +93,25 @@ def parse_target(target: str) -> RestTarget:
     rest = segments[7:]
     for segment in rest:
         if _decode_segment(segment, allow_empty=True) in (".", ".."):
-            raise XRoadError(Code.INVALID_REQUEST, "Dot segments are not allowed in the path")
+            raise XRoadError(Code.BAD_REQUEST, "Dot segments are not allowed in the path")
     service_path = "/" + "/".join(rest) if rest else ""
     return RestTarget(service=service, service_path=service_path, query=query)
 
 
 def _decode_segment(segment: str, *, allow_empty: bool = False) -> str:
-    decoded = urllib.parse.unquote(segment, errors="strict")
+    try:
+        decoded = urllib.parse.unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        raise XRoadError(Code.BAD_REQUEST, "Percent-encoding in the path is not UTF-8") from None
     if not decoded and not allow_empty:
-        raise XRoadError(Code.INVALID_REQUEST, "Empty identifier segment in the path")
+        raise XRoadError(Code.BAD_REQUEST, "Empty identifier segment in the path")
     return decoded
 
 
 def build_target(service: ServiceId, service_path: str = "", query: str = "") -> str:
     """Build an r1 request target; ``service_path`` is used as already encoded."""
     if service.provider.subsystem_code is None:
-        raise XRoadError(Code.INVALID_REQUEST, "REST services belong to a subsystem")
+        raise XRoadError(Code.BAD_REQUEST, "REST services belong to a subsystem")
     parts = [*service.provider.parts(), service.service_code]
     encoded = "/".join(urllib.parse.quote(part, safe="") for part in parts)
     target = f"/{PROTOCOL_PREFIX}/{encoded}{service_path}"
@@ -130,11 +132,12 @@ def parse_headers(headers: Iterable[tuple[str, str]]) -> RestHeaders:
     client_value = _header(headers, H_CLIENT)
     if client_value is None or not client_value.strip():
         raise XRoadError(Code.MISSING_HEADER_FIELD, f"Required header {H_CLIENT} is missing")
-    client = ids.parse_client(_decode_id(client_value.strip()))
+    client = ClientId(*_id_parts(client_value, H_CLIENT, (3, 4)))
     server_value = _header(headers, H_SECURITY_SERVER)
-    security_server = (
-        ids.parse_security_server(_decode_id(server_value.strip())) if server_value else None
-    )
+    security_server = None
+    if server_value:
+        parts = _id_parts(server_value, H_SECURITY_SERVER, (4,))
+        security_server = SecurityServerId(ClientId(*parts[:3]), parts[3])
     party_value = _header(headers, H_REPRESENTED_PARTY)
     return RestHeaders(
         client=client,
@@ -146,18 +149,24 @@ def parse_headers(headers: Iterable[tuple[str, str]]) -> RestHeaders:
     )
 
 
-def _decode_id(value: str) -> str:
-    # Each part may be percent-encoded; split first, decode second (pr-rest §4.8).
-    return "/".join(urllib.parse.unquote(part) for part in value.split("/"))
+def _id_parts(value: str, header: str, counts: tuple[int, ...]) -> list[str]:
+    # Split first, decode second (pr-rest §4.8): an encoded "/" stays inside its part, where
+    # the identifier's character check then refuses it.
+    parts = value.strip().split("/")
+    if len(parts) not in counts:
+        raise XRoadError(
+            Code.INVALID_CLIENT_IDENTIFIER, f"{header} has {len(parts)} parts, not {counts}"
+        )
+    return [_decode_segment(part) for part in parts]
 
 
 def _represented_party(value: str) -> RepresentedParty:
-    parts = [urllib.parse.unquote(part) for part in value.strip().split("/")]
+    parts = [_decode_segment(part, allow_empty=True) for part in value.strip().split("/")]
     if len(parts) == 1 and parts[0]:
         return RepresentedParty(parts[0])
     if len(parts) == 2 and all(parts):
         return RepresentedParty(parts[1], parts[0])
-    raise XRoadError(Code.INVALID_REQUEST, f"{H_REPRESENTED_PARTY} must be [partyClass/]partyCode")
+    raise XRoadError(Code.BAD_REQUEST, f"{H_REPRESENTED_PARTY} must be [partyClass/]partyCode")
 
 
 def end_to_end_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 
 from vdx.errors import Code, XRoadError
@@ -20,6 +21,7 @@ REST_RESPONSE_TYPE = "application/x-road-rest-response"
 REST_BODY_TYPE = "application/x-road-rest-body"
 METHODS = frozenset({"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"})
 MAX_PART_BYTES = 256 * 1024
+_STATUS = re.compile(r"[1-9][0-9]{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ def decode_request(data: bytes) -> RestRequestPart:
 
 def decode_response(data: bytes) -> RestResponsePart:
     lines = _lines(data)
-    if len(lines) < 2 or not lines[0].isdigit() or not 100 <= int(lines[0]) <= 999:
+    if len(lines) < 2 or not _STATUS.fullmatch(lines[0]):
         raise XRoadError(Code.INVALID_MESSAGE, "Invalid REST response message part")
     return RestResponsePart(int(lines[0]), lines[1], _headers(lines[2:]))
 

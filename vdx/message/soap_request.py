@@ -42,10 +42,15 @@ class SoapRequest:
 def decode(
     body: bytes, content_type: str | None, limits: MessageLimits | None = None
 ) -> SoapRequest:
-    """Decode a client's SOAP request; faults are refused (a request cannot be a fault)."""
+    """Decode a client's SOAP request.
+
+    A client that sends a SOAP fault is answered with that fault's own code (the reference
+    implementation answers ``Client.<faultcode>``), since a fault is no request.
+    """
     decoded = decode_any(body, content_type, limits)
     if isinstance(decoded, tuple):
-        raise XRoadError(Code.INVALID_MESSAGE, "Received a SOAP fault where a request was expected")
+        fault = decoded[0]
+        raise XRoadError(fault.code or Code.INVALID_MESSAGE, fault.string or "SOAP fault")
     return decoded
 
 
@@ -54,8 +59,10 @@ def decode_any(
 ) -> SoapRequest | tuple[SoapFault, tuple[Attachment, ...]]:
     """Decode a SOAP message or fault in any of the three shapes."""
     limits = limits or MessageLimits()
+    if content_type is None or not content_type.strip():
+        raise XRoadError(Code.INVALID_REQUEST, "Could not get content type from request")
     parsed_type = multipart.parse_content_type(content_type)
-    if parsed_type.media_type == TEXT_XML:
+    if parsed_type.media_type in (TEXT_XML, XOP_XML):
         soap = parse_envelope(body, parsed_type.charset, limits.xml)
         return _wrap(soap, (), str(content_type), is_mtom=False)
     if parsed_type.media_type == MULTIPART_RELATED:
@@ -88,7 +95,11 @@ def _decode_multipart(
         raise XRoadError(Code.INVALID_CONTENT_TYPE, "multipart/related without a boundary")
     parts = multipart.split(body, boundary, limits.multipart)
     if not parts:
-        raise XRoadError(Code.MIME_PARSING_FAILED, "Multipart message has no parts")
+        raise XRoadError(Code.MISSING_SOAP, "Multipart message has no SOAP part")
+    for part in parts:
+        # Every part must say what it is (SwA §3); the reference refuses one that does not.
+        if part.header("Content-Type") is None:
+            raise XRoadError(Code.INVALID_CONTENT_TYPE, "Could not get content type for part")
     root_index = _root_index(parts, parsed_type.param("start"))
     root = parts[root_index]
     root_type = root.content_type
@@ -100,7 +111,7 @@ def _decode_multipart(
     soap = parse_envelope(root.body, root_type.charset, limits.xml)
     attachments = tuple(
         Attachment(
-            content_type=part.header("Content-Type") or "application/octet-stream",
+            content_type=part.header("Content-Type") or "",
             content_id=part.content_id,
             headers=part.headers,
             data=part.body,

@@ -1,10 +1,8 @@
-"""Rules that relate parts of SOAP messages to each other (pr-mess §2.4.3, §2.6).
+"""Response consistency (pr-mess §2.4.3): a response must answer its request.
 
-* The body wrapper: a request's single body element is named after the service code, a
-  response's after the service code plus ``Response``. Like the reference implementation we
-  require only that the name *starts with* the service code, which admits both.
-* Response consistency: a service copies the request's X-Road header fields into its response;
-  the consumer's security server refuses a response whose fields differ.
+A service copies the request's X-Road header fields into its response; the consumer's security
+server refuses a response whose fields differ, or whose ``requestHash`` is not the digest of the
+request it sent. (The body-wrapper rule is checked by the parser itself, in ``soap``.)
 """
 
 from __future__ import annotations
@@ -13,19 +11,9 @@ from vdx.errors import Code, XRoadError
 from vdx.message import requesthash
 from vdx.message.soap_model import SoapMessage
 
-# Header fields a response must echo unchanged (pr-mess §2.4.3: "the response MUST contain
-# the same header fields with the same values as the request").
-_ECHOED = ("client", "service", "id", "user_id", "issue", "protocol_version")
-
-
-def check_request_body(message: SoapMessage) -> None:
-    """Refuse a body whose wrapper does not name the service the header names."""
-    service_code = message.header.service.service_code
-    if not message.body_name.startswith(service_code):
-        raise XRoadError(
-            Code.INCONSISTENT_HEADERS,
-            "Malformed SOAP message: service code does not match in header and body",
-        )
+# Header fields a response must echo unchanged: the same set the reference compares.
+# Absent and empty differ; protocolVersion, securityServer and requestHash are not compared.
+_ECHOED = ("client", "service", "user_id", "represented_party", "issue", "id")
 
 
 def check_response(request: SoapMessage, response: SoapMessage, *, hash_required: bool) -> None:

@@ -71,6 +71,7 @@ class TransportMessage:
     signature: bytes | None = None
     fault: SoapFault | None = None
     signed_parts: tuple[SignedPart, ...] = field(default=())
+    message_content_type: str = "text/xml; charset=UTF-8"
 
     @property
     def part_kinds(self) -> list[str]:
@@ -124,6 +125,7 @@ class _Builder:
     hash_chain: str | None = None
     signature: bytes | None = None
     fault: SoapFault | None = None
+    message_content_type: str = "text/xml; charset=UTF-8"
     ocsp: list[bytes] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     signed: list[SignedPart] = field(default_factory=list)
@@ -171,6 +173,7 @@ class _Builder:
             raise XRoadError(
                 Code.INVALID_CONTENT_TYPE, f"Invalid content type for SOAP message: {media[:100]}"
             )
+        self.message_content_type = raw_type or media
         self.signed.append(SignedPart("/message.xml", raw_type or "", part.body))
 
     def _content(self, part: multipart.Part, media: str) -> bool:
@@ -229,6 +232,7 @@ class _Builder:
             signature=self.signature,
             fault=self.fault,
             signed_parts=tuple(self.signed),
+            message_content_type=self.message_content_type,
         )
 
 
@@ -251,3 +255,9 @@ def _text(data: bytes, limit: int) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise XRoadError(Code.INVALID_MESSAGE, "Hash chain part is not UTF-8") from None
+
+
+def require_signature(message: TransportMessage) -> None:
+    """A request between security servers must be signed (pr-messtransp §2.2)."""
+    if message.signature is None and message.fault is None:
+        raise XRoadError(Code.MISSING_SIGNATURE, "Transport message has no signature part")

@@ -36,7 +36,7 @@ def test_identifier_segments_are_decoded_one_by_one() -> None:
 def test_dot_segments_never_escape_the_service_path(path: str) -> None:
     with pytest.raises(XRoadError) as caught:
         rest.parse_target(path)
-    assert caught.value.code is Code.INVALID_REQUEST
+    assert caught.value.code is Code.BAD_REQUEST
 
 
 def test_encoded_slash_in_service_path_stays_encoded() -> None:
