@@ -201,7 +201,9 @@ def _parse_part(raw: bytes, limits: MultipartLimits) -> Part:
     if len(header_block) > limits.max_header_bytes:
         raise XRoadError(Code.MIME_PARSING_FAILED, "Part headers too large")
     headers: list[tuple[str, str]] = []
-    for line in header_block.decode("latin-1").splitlines():
+    # Header lines end at CRLF or LF only (RFC 5322 §2.2); str.splitlines would also break at
+    # \x0b, \x0c, \x1c-\x1e and \x85 and let one line smuggle in a second header.
+    for line in header_block.decode("latin-1").replace("\r\n", "\n").split("\n"):
         if not line.strip():
             continue
         if line[0] in " \t" and headers:

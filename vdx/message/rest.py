@@ -30,10 +30,15 @@ H_SECURITY_SERVER = "X-Road-Security-Server"
 H_REPRESENTED_PARTY = "X-Road-Represented-Party"
 H_ERROR = "X-Road-Error"
 
-# RFC 9110 §7.6.1 connection-specific fields, plus the framing fields each hop recomputes.
+# RFC 9110 §7.6.1 connection-specific fields, the framing fields each hop recomputes, and the
+# fields that would reveal one side's software to the other (pr-rest §4.7 lists Host,
+# User-Agent and Server; the reference also answers Expect itself).
 HOP_BY_HOP = frozenset(
     {
         "connection",
+        "expect",
+        "server",
+        "user-agent",
         "keep-alive",
         "proxy-authenticate",
         "proxy-authorization",
