@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vdx import __version__
-from vdx.cli import message
+from vdx.cli import conf, message, testca
 
 app = typer.Typer(
     name="vdx",
@@ -16,6 +16,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(message.app, name="message")
+app.add_typer(conf.app, name="conf", help="Verify global configuration directories.")
+app.add_typer(testca.app, name="testca")
 
 
 def _version(value: bool) -> None:
