@@ -38,7 +38,7 @@ class _RejectionResp(core.Sequence):  # type: ignore[misc]
     """TimeStampResp without a token (RFC 3161 §2.4.2: the token is OPTIONAL); asn1crypto's
     own class requires the token, so a rejection is encoded with this narrower spec."""
 
-    _fields = [("status", tsp.PKIStatusInfo)]
+    _fields = [("status", tsp.PKIStatusInfo)]  # noqa: RUF012 - asn1crypto's declaration style
 
 
 def _rejection(reason: str, failure: str) -> TsaReply:
