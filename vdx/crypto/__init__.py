@@ -1,0 +1,1 @@
+"""Signatures, hash chains, certificates and OCSP, timestamps, ASiC-E containers and archives."""
