@@ -12,8 +12,15 @@ import typer
 
 from vdx.clock import utc_now
 from vdx.errors import Code, XRoadError
-from vdx.globalconf.anchor import parse_anchor
+from vdx.globalconf.anchor import (
+    AnchorSource,
+    ConfigurationAnchor,
+    anchor_hash,
+    parse_anchor,
+    produce_anchor,
+)
 from vdx.globalconf.directory import SignedDirectory, parse_directory, verify_directory
+from vdx.globalconf.shared_params import parse_shared_params
 
 app = typer.Typer(help="Inspect and verify X-Road global configuration.", no_args_is_help=True)
 
@@ -127,3 +134,43 @@ def _print_ok(instance: str, directory: SignedDirectory, *, as_json: bool) -> No
     print("  parts")
     for part in parts:
         print(f"    {part['content_identifier']} ({part['instance']})  {part['location']}  hash ok")
+
+
+@app.command("anchor")
+def anchor_from_parameters(
+    shared_params: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="A shared-params.xml of the instance."),
+    ],
+    url: Annotated[
+        str, typer.Option("--url", help="Download URL of the directory the anchor points at.")
+    ],
+    external: Annotated[
+        bool,
+        typer.Option("--external", help="Trust the external (federation) signing keys instead."),
+    ] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the anchor here.")] = None,
+) -> None:
+    """Make an anchor trusting the signing certificates a shared-params.xml lists.
+
+    For checking a downloaded configuration by hand; a production anchor comes from the central
+    server operator (`vdx cs anchor export`), whose hash you compare out of band.
+    """
+    try:
+        params = parse_shared_params(shared_params.read_bytes())
+        certs = params.verification_certs(internal=not external)
+        anchor = ConfigurationAnchor(
+            instance=params.instance,
+            sources=(AnchorSource(download_url=url, verification_certs=certs),),
+            generated_at=utc_now(),
+        )
+        data = produce_anchor(anchor)
+    except XRoadError as error:
+        typer.echo(f"refused: {error.fault_code}\n  {error.message}")
+        raise typer.Exit(1) from None
+    if out is None:
+        typer.echo(data.decode("utf-8"), nl=False)
+        return
+    out.write_bytes(data)
+    typer.echo(f"anchor for {params.instance} with {len(certs)} certificate(s) written to {out}")
+    typer.echo(f"  hash {anchor_hash(data)}")
