@@ -10,7 +10,8 @@ reference's ``OcspVerifier`` would say with its default ocspFreshnessSeconds of 
 The ASiC containers embed the signer's certificate with its OCSP response in
 ``xades:RevocationValues``; the vectors lack the configuration that approved their CAs and
 responders, so they serve as negative cases here. Full validation of the message-archive
-containers against the V3 configuration is in ``test_timestamp_vectors``.
+containers against the V3 configuration (read by ``vdx.globalconf.trust.load_trust_dir``) is
+in ``test_timestamp_vectors`` and ``test_evidence_vectors``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ from cryptography.x509 import ocsp as cocsp
 from tests import vectors
 from vdx import xmlsafe
 from vdx.crypto import certs, ocsp
-from vdx.crypto.trust import ApprovedCA, ApprovedTSA, OcspResponder, TrustConfig
+from vdx.crypto.trust import ApprovedCA, TrustConfig
 from vdx.errors import Code, XRoadError
+from vdx.globalconf.trust import load_trust_dir
 from vdx.message import transport
 
 TODAY = datetime(2026, 1, 1, tzinfo=UTC)
@@ -108,43 +110,9 @@ def _cert(text: str | None) -> x509.Certificate:
     return certs.load_certificate(base64.b64decode("".join((text or "").split())))
 
 
-def trust_from_shared_params(path: Path) -> TrustConfig:
-    """The approved CAs and TSAs of a reference shared-parameters file (test-side reading)."""
-    root = xmlsafe.parse(path.read_bytes())
-    cas = []
-    for ca in root.iter("{*}approvedCA"):
-        top = ca.find("{*}topCA")
-        assert top is not None
-        cas.append(
-            ApprovedCA(
-                name=ca.findtext("{*}name") or "",
-                top_ca=_cert(top.findtext("{*}cert")),
-                intermediates=tuple(
-                    _cert(i.findtext("{*}cert")) for i in ca.iter("{*}intermediateCA")
-                ),
-                ocsp_responders=tuple(
-                    OcspResponder(
-                        o.findtext("{*}url") or "",
-                        _cert(o.findtext("{*}cert")) if o.findtext("{*}cert") else None,
-                    )
-                    for o in ca.iter("{*}ocsp")
-                ),
-                authentication_only=ca.findtext("{*}authenticationOnly") == "true",
-                profile_name=ca.findtext("{*}certificateProfileInfo") or "",
-            )
-        )
-    tsas = [
-        ApprovedTSA(
-            t.findtext("{*}name") or "", t.findtext("{*}url") or "", _cert(t.findtext("{*}cert"))
-        )
-        for t in root.iter("{*}approvedTSA")
-    ]
-    return TrustConfig(cas=tuple(cas), tsas=tuple(tsas))
-
-
-def shared_params(vectors_dir: Path, version: str) -> Path:
-    [path] = (vectors_dir / "globalconf" / version).glob("*/shared-params.xml")
-    return path
+def trust_for(vectors_dir: Path, version: str) -> TrustConfig:
+    """The trust of a vector configuration version, read by the production reader."""
+    return load_trust_dir(vectors_dir / "globalconf" / version)
 
 
 def signer_and_ocsp(container: bytes) -> tuple[x509.Certificate, bytes]:
@@ -166,7 +134,7 @@ def test_same_named_ca_with_another_key_is_refused(vectors_dir: Path) -> None:
     cert, ocsp_der = signer_and_ocsp(path.read_bytes())
     then = cocsp.load_der_ocsp_response(ocsp_der).this_update_utc
     for version in ("V4", "V6"):
-        trust = trust_from_shared_params(shared_params(vectors_dir, version))
+        trust = trust_for(vectors_dir, version)
         with pytest.raises(XRoadError) as caught:
             certs.validate_certificate(cert, "sign", trust, ocsp_der, then)
         assert caught.value.code == Code.INVALID_CERT_PATH

@@ -21,11 +21,7 @@ import pytest
 from cryptography.x509 import ocsp as cocsp
 
 from tests import vectors
-from tests.conformance.test_ocsp_vectors import (
-    shared_params,
-    signer_and_ocsp,
-    trust_from_shared_params,
-)
+from tests.conformance.test_ocsp_vectors import signer_and_ocsp, trust_for
 from vdx.crypto import cert_profile, certs, timestamp
 from vdx.errors import Code, XRoadError
 
@@ -39,7 +35,7 @@ def _containers(path: Path) -> list[tuple[str, bytes]]:
 
 
 def _verdict(container: bytes, vectors_dir: Path) -> tuple[object, ...]:
-    trust = trust_from_shared_params(shared_params(vectors_dir, "V3"))
+    trust = trust_for(vectors_dir, "V3")
     with zipfile.ZipFile(io.BytesIO(container)) as asic:
         token = asic.read("META-INF/timestamp.tst")
         hash_chain_result = asic.read("ts-hashchainresult.xml")
@@ -99,11 +95,11 @@ def test_archived_token_is_refused_for_other_data_and_other_configurations(
     with zipfile.ZipFile(io.BytesIO(container)) as asic:
         token = asic.read("META-INF/timestamp.tst")
         result = asic.read("ts-hashchainresult.xml")
-    v3 = trust_from_shared_params(shared_params(vectors_dir, "V3"))
+    v3 = trust_for(vectors_dir, "V3")
     with pytest.raises(XRoadError, match="imprint"):
         timestamp.verify_timestamp(token, data=result + b" ", trust=v3)
     for version in ("V4", "V5", "V6"):
-        other = trust_from_shared_params(shared_params(vectors_dir, version))
+        other = trust_for(vectors_dir, version)
         with pytest.raises(XRoadError, match="not an approved TSA") as caught:
             timestamp.verify_timestamp(token, data=result, trust=other)
         assert caught.value.code == Code.TIMESTAMP_VALIDATION

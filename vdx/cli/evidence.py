@@ -16,15 +16,24 @@ import typer
 from vdx import clock
 from vdx.crypto.archive import ArchiveVerdict, verify_archive
 from vdx.crypto.asic_verify import AsicVerdict, EvidenceCheckers, verify_container
+from vdx.crypto.evidence import evidence_checkers
 from vdx.errors import XRoadError
+from vdx.globalconf.trust import load_trust_dir
 
 asic_app = typer.Typer(help="Verify ASiC-E evidence containers.", no_args_is_help=True)
 archive_app = typer.Typer(help="Verify message-log archives.", no_args_is_help=True)
 
-# Set by the composition root once the signature, hash chain and time-stamp modules exist:
-# builds the cryptographic checks from a folder of trusted certificates (--trust DIR).
+# Builds the cryptographic checks from a trust folder (--trust DIR): a global configuration
+# folder whose shared parameters approve the CAs, OCSP responders and TSAs (see
+# vdx.globalconf.trust.load_trust_dir). Replaceable, e.g. by tests.
 CheckersFactory = Callable[[Path], EvidenceCheckers]
-checkers_factory: CheckersFactory | None = None
+
+
+def trust_dir_checkers(trust_dir: Path) -> EvidenceCheckers:
+    return evidence_checkers(load_trust_dir(trust_dir))
+
+
+checkers_factory: CheckersFactory | None = trust_dir_checkers
 
 
 # A callback keeps each app a command group ("vdx asic verify"), even with one command.
@@ -70,7 +79,8 @@ def asic_verify(
             "--trust",
             exists=True,
             file_okay=False,
-            help="Folder of trusted CA, OCSP and TSA certificates for full verification.",
+            help="Global configuration folder (shared-params.xml, or a folder of dated versions)"
+            " whose approved CAs, OCSP responders and TSAs are trusted.",
         ),
     ] = None,
     integrity_only: Annotated[
@@ -99,7 +109,7 @@ def asic_verify(
                 "full verification needs --trust DIR (or use --integrity-only)", as_json=as_json
             )
             return
-        checkers = checkers_factory(trust)
+        checkers = _checkers(checkers_factory, trust, as_json=as_json)
     try:
         verdict = verify_container(
             file.read_bytes(), checkers=checkers, now=clock.utc_now() if checkers else None
@@ -108,6 +118,14 @@ def asic_verify(
         _refuse(error, as_json=as_json)
         return
     _print_asic(verdict, as_json=as_json)
+
+
+def _checkers(factory: CheckersFactory, trust: Path, *, as_json: bool) -> EvidenceCheckers:
+    try:
+        return factory(trust)
+    except XRoadError as error:
+        _unavailable(f"cannot use --trust {trust}: {error.message}", as_json=as_json)
+        raise  # unreachable: _unavailable exits
 
 
 def _print_asic(verdict: AsicVerdict, *, as_json: bool) -> None:
@@ -119,6 +137,7 @@ def _print_asic(verdict: AsicVerdict, *, as_json: bool) -> None:
         "timestamp": verdict.timestamp,
         "checked": list(verdict.checked),
         "notes": list(verdict.notes),
+        "evidence": dict(verdict.evidence),
     }
     if as_json:
         print(json.dumps(fields, indent=2))
@@ -129,6 +148,8 @@ def _print_asic(verdict: AsicVerdict, *, as_json: bool) -> None:
     print(f"  signature     {'batch (hash chain)' if verdict.batch_signature else 'single'}")
     print(f"  time-stamp    {verdict.timestamp}")
     print(f"  checked       {', '.join(verdict.checked)}")
+    for label, fact in verdict.evidence:
+        print(f"  {label:<13} {fact}")
     for note in verdict.notes:
         print(f"  note          {note}")
 
@@ -146,25 +167,46 @@ def archive_verify(
     containers: Annotated[
         bool,
         typer.Option(
-            "--containers", help="Also check each container's integrity (as asic --integrity-only)."
+            "--containers",
+            help="Also check each container: integrity, and with --trust fully (as asic verify).",
         ),
     ] = False,
+    trust: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust",
+            exists=True,
+            file_okay=False,
+            help="Global configuration folder for full verification of each container.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Verify a message-log archive's linking chain; print the digest the next archive names."""
+    check: Callable[[bytes], object] | None = verify_container if containers else None
+    scope = "integrity checked" if containers else "not opened (give --containers)"
+    if trust is not None:
+        if not containers or checkers_factory is None:
+            _unavailable("--trust needs --containers (and full verification)", as_json=as_json)
+            return
+        checkers = _checkers(checkers_factory, trust, as_json=as_json)
+        now = clock.utc_now()
+
+        def full(data: bytes) -> object:
+            return verify_container(data, checkers=checkers, now=now)
+
+        check, scope = full, f"fully verified (trust {trust})"
     try:
         verdict = verify_archive(
-            file.read_bytes(),
-            previous_digest=previous_digest,
-            check_container=verify_container if containers else None,
+            file.read_bytes(), previous_digest=previous_digest, check_container=check
         )
     except XRoadError as error:
         _refuse(error, as_json=as_json)
         return
-    _print_archive(verdict, as_json=as_json)
+    _print_archive(verdict, scope, as_json=as_json)
 
 
-def _print_archive(verdict: ArchiveVerdict, *, as_json: bool) -> None:
+def _print_archive(verdict: ArchiveVerdict, scope: str, *, as_json: bool) -> None:
     fields = {
         "valid": True,
         "previous_digest": verdict.previous_digest or "-",
@@ -172,6 +214,7 @@ def _print_archive(verdict: ArchiveVerdict, *, as_json: bool) -> None:
         "algorithm": verdict.algorithm,
         "containers": list(verdict.containers),
         "last_digest": verdict.last_digest,
+        "containers_checked": scope,
     }
     if as_json:
         print(json.dumps(fields, indent=2))
@@ -181,3 +224,4 @@ def _print_archive(verdict: ArchiveVerdict, *, as_json: bool) -> None:
     print(f"  previous digest  {verdict.previous_digest or '-'} ({link})")
     print(f"  algorithm        {verdict.algorithm}")
     print(f"  last digest      {verdict.last_digest}")
+    print(f"  containers       {scope}")

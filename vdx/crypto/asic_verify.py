@@ -11,7 +11,7 @@ without them the verdict says ``integrity_only``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +36,8 @@ from vdx.crypto.asic_refs import DigestRef
 from vdx.crypto.asic_zip import ZipLimits
 from vdx.errors import Code, XRoadError
 
-EvidenceCheck = Callable[[AsicContainer, datetime], None]
+# A check returns the facts it established (e.g. ``{"signer": "MEMBER:CS/GOV/123"}``) or None.
+EvidenceCheck = Callable[[AsicContainer, datetime], Mapping[str, str] | None]
 # The reference reports a hash chain input that does not match as this composite code.
 HASH_CHAIN_INPUT_MISMATCH = f"{Code.MALFORMED_SIGNATURE}.{Code.HASHCHAIN_UNUSED_INPUTS}"
 _TST_INFO = "1.2.840.113549.1.9.16.1.4"  # id-ct-TSTInfo, RFC 3161 section 2.4.2
@@ -46,7 +47,8 @@ _TST_INFO = "1.2.840.113549.1.9.16.1.4"  # id-ct-TSTInfo, RFC 3161 section 2.4.2
 class EvidenceCheckers:
     """The cryptographic checks, supplied by the signature, hash chain and time-stamp modules.
 
-    Each raises ``XRoadError`` on failure and returns ``None`` on success (ARCHITECTURE rule 3).
+    Each raises ``XRoadError`` on failure (ARCHITECTURE rule 3); on success it may return the
+    facts it established (signer, times, TSA), which the verdict carries as ``evidence``.
     ``verify_signature`` checks the XAdES signature of ``META-INF/signatures.xml`` (value, signer
     certificate and its OCSP response at ``now``); ``verify_hash_chain`` is called only when the
     signature covers ``sig-hashchainresult.xml`` (a batch signature); ``verify_timestamp`` is
@@ -69,6 +71,7 @@ class AsicVerdict:
     timestamp: str  # "batch", "signature" or "none"
     checked: tuple[str, ...]
     notes: tuple[str, ...]
+    evidence: tuple[tuple[str, str], ...] = ()  # facts the injected checks established
 
 
 def verify_container(
@@ -95,16 +98,25 @@ def verify_container(
     _check_manifest(container, checked, notes)
     signed, batch = _check_signature_digests(container, checked, notes)
     stamp = _check_timestamp_files(container, checked, notes)
+    evidence: dict[str, str] = {}
     if checkers is not None and now is not None:
-        checkers.verify_signature(container, now)
+        evidence.update(checkers.verify_signature(container, now) or {})
         checked.append("signature")
         if batch:
-            checkers.verify_hash_chain(container, now)
+            evidence.update(checkers.verify_hash_chain(container, now) or {})
             checked.append("signature hash chain")
         if stamp != "none":
-            checkers.verify_timestamp(container, now)
+            evidence.update(checkers.verify_timestamp(container, now) or {})
             checked.append("time-stamp")
-    return AsicVerdict(checkers is None, signed, batch, stamp, tuple(checked), tuple(notes))
+    return AsicVerdict(
+        checkers is None,
+        signed,
+        batch,
+        stamp,
+        tuple(checked),
+        tuple(notes),
+        tuple(evidence.items()),
+    )
 
 
 def _check_frame(container: AsicContainer, strict_etsi: bool, notes: list[str]) -> None:

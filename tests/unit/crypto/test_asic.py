@@ -289,7 +289,7 @@ def test_cli_integrity_only(tmp_path: Path) -> None:
     assert json.loads(out)["code"] == "InvalidSignatureValue"
 
 
-def test_cli_full_verification_is_not_available_yet(tmp_path: Path) -> None:
+def test_cli_full_verification_needs_usable_trust(tmp_path: Path) -> None:
     good = tmp_path / "good.asice"
     good.write_bytes(small_container())
     code, out = _run(str(good))
