@@ -82,9 +82,11 @@ def _tsa_reply(request: web.Request, der: bytes) -> bytes:
     parsed, rejection = tsa.parse_request(der)
     if rejection is not None:
         return rejection.der
-    del parsed
     # Spend a serial number only on requests that will be granted.
-    return tsa.respond(der, ca.tsa, directory.next_tsa_serial(), utc_now()).der
+    policy = str(directory.manifest().get("tsa_policy", tsa.DEFAULT_POLICY))
+    if parsed is not None and parsed["req_policy"].native not in (None, policy):
+        return tsa.respond(der, ca.tsa, 0, utc_now(), policy).der  # a rejection, no serial
+    return tsa.respond(der, ca.tsa, directory.next_tsa_serial(), utc_now(), policy).der
 
 
 async def tsa_post(request: web.Request) -> web.Response:

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 
 from trust_services import pki
 from trust_services.ocsp_responder import CertRecord
+from trust_services.tsa import DEFAULT_POLICY
 
 MANIFEST = "testca.json"
 _SCHEMA = """
@@ -114,7 +115,14 @@ class CaDirectory:
         tmp.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         tmp.replace(path)  # atomic: readers never see half a file
 
-    def init(self, now: dt.datetime, *, intermediate: bool, key_kind: str) -> dict[str, Any]:
+    def init(
+        self,
+        now: dt.datetime,
+        *,
+        intermediate: bool,
+        key_kind: str,
+        tsa_policy: str = DEFAULT_POLICY,
+    ) -> dict[str, Any]:
         if (self.root / MANIFEST).exists():
             raise StoreError(f"{self.root} already holds a test CA")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -144,7 +152,12 @@ class CaDirectory:
         files["chain"] = str(self._write_cert("chain.pem", *chain))
         with self._db() as db:
             db.executescript(_SCHEMA)
-        manifest: dict[str, Any] = {**files, "intermediate": intermediate, "key_kind": key_kind}
+        manifest: dict[str, Any] = {
+            **files,
+            "intermediate": intermediate,
+            "key_kind": key_kind,
+            "tsa_policy": tsa_policy,
+        }
         self.write_manifest(manifest)
         return manifest
 

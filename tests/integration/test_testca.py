@@ -5,11 +5,13 @@ The CA runs as a real subprocess on 127.0.0.1; no part of it is replaced.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -244,3 +246,37 @@ def test_ocsp_answers_garbage_with_malformed_request(ca: RunningCa, tmp_path: Pa
         tmp_path,
     )
     assert "malformedrequest" in (reply.stdout + reply.stderr).lower()
+
+
+def test_ocsp_get_form_and_configured_tsa_policy(tmp_path: Path) -> None:
+    directory = tmp_path / "ca"
+    subprocess.run(  # noqa: S603
+        [VDX, "testca", "init", "--dir", str(directory), "--tsa-policy", "1.2.3.4.5"],
+        check=True,
+        timeout=60,
+    )
+    running = _start(directory)
+    try:
+        issued = _request_cert(running, tmp_path, "/CN=SS1", "auth")
+        pem, status = issued.stdout.rsplit("\n", 1)
+        assert status == "200"
+        (tmp_path / "ss.pem").write_text(pem + "\n")
+        request = sh(
+            f"openssl ocsp -issuer {running.manifest['issuing_ca_cert']} -cert ss.pem "
+            "-no_nonce -reqout q.der",
+            tmp_path,
+        )
+        assert request.returncode == 0, request.stderr
+        encoded = base64.b64encode((tmp_path / "q.der").read_bytes()).decode()
+        url = f"{running.manifest['ocsp_url']}/{urllib.parse.quote(encoded, safe='')}"
+        get = sh(
+            f"curl -sf -o r.der '{url}' && openssl ocsp -respin r.der "
+            f"-issuer {running.manifest['issuing_ca_cert']} "
+            f"-CAfile {running.manifest['ca_cert']} -cert ss.pem",
+            tmp_path,
+        )
+        assert "ss.pem: good" in get.stdout, get.stdout + get.stderr
+        stamp = _timestamp(running, tmp_path, "policy", "sha512")
+        assert "Policy OID: 1.2.3.4.5" in stamp.stdout
+    finally:
+        _stop(running)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from trust_services import issuance, profiles
 from trust_services.app import create_app
 from trust_services.store import CaDirectory, StoreError
+from trust_services.tsa import DEFAULT_POLICY
 from vdx.clock import utc_now
 
 app = typer.Typer(help="Development CA, OCSP responder and time-stamping authority.")
@@ -43,11 +45,16 @@ def init(
     key_kind: Annotated[
         str, typer.Option("--key", help="Key type: rsa2048, rsa3072 or ec-p256.")
     ] = "rsa2048",
+    tsa_policy: Annotated[
+        str, typer.Option("--tsa-policy", help="Policy OID the TSA puts in its tokens.")
+    ] = DEFAULT_POLICY,
 ) -> None:
     """Create the root CA (and intermediate), OCSP responder and TSA certificates."""
+    if not re.fullmatch(r"[0-2](\.(0|[1-9][0-9]*))+", tsa_policy):
+        raise _fail(f"--tsa-policy must be a dotted OID, got {tsa_policy!r}")
     try:
         manifest = CaDirectory(directory).init(
-            utc_now(), intermediate=intermediate, key_kind=key_kind
+            utc_now(), intermediate=intermediate, key_kind=key_kind, tsa_policy=tsa_policy
         )
     except (StoreError, ValueError) as exc:
         raise _fail(str(exc)) from None
