@@ -1,0 +1,173 @@
+"""The central server's one settings model (ARCHITECTURE rule 6): a file, then ``VDX_CS_...``.
+
+Read once at the composition root by :func:`load_settings` and passed down as plain values.
+Defaults follow the X-Road defaults: configuration regenerated every 60 s and valid for 600 s
+(pr-gconf ``Expire-date``), configuration download on 80/443, registration service 4001,
+management service 4002, admin API 4000 (X-Road central server user guide, network ports).
+
+``python -m central_server.settings --markdown`` prints the settings reference committed as
+``docs/reference/central-server-settings.md``; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from vdx.errors import XRoadError
+from vdx.identifiers import check_strict
+
+ENV_PREFIX = "VDX_CS_"
+SQLITE_FILE = "central-server.db"
+
+
+class CentralServerSettings(BaseSettings):
+    """Settings of one central server node."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=False)
+
+    instance_identifier: str | None = Field(
+        default=None,
+        description="X-Road instance identifier; when set, the registry must carry the same one.",
+    )
+    data_dir: Path = Field(
+        default=Path("/var/lib/vdx/central-server"),
+        description="Folder of the embedded database, generated configuration and keys.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the registry database. Default: "
+            f"`sqlite+aiosqlite:///{{data_dir}}/{SQLITE_FILE}`; production: "
+            "`postgresql+asyncpg://user@host/db`."
+        ),
+    )
+    conf_generation_interval_seconds: int = Field(
+        default=60, gt=0, description="How often the global configuration is generated."
+    )
+    conf_expire_seconds: int = Field(
+        default=600,
+        gt=0,
+        description="Validity of a generated configuration (`Expire-date` = now + this).",
+    )
+    listen_host: str = Field(default="127.0.0.1", description="Address every service binds to.")
+    conf_http_port: int = Field(
+        default=80, ge=0, le=65535, description="Configuration download (HTTP)."
+    )
+    conf_https_port: int = Field(
+        default=443, ge=0, le=65535, description="Configuration download (HTTPS)."
+    )
+    registration_port: int = Field(
+        default=4001, ge=0, le=65535, description="Registration service (authCertReg, TLS)."
+    )
+    management_port: int = Field(default=4002, ge=0, le=65535, description="Management service.")
+    admin_api_port: int = Field(default=4000, ge=0, le=65535, description="Admin REST API.")
+
+    @field_validator("instance_identifier")
+    @classmethod
+    def _strict_instance(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_strict(value, "instance_identifier")
+            except XRoadError as error:
+                raise ValueError(error.message) from None
+        return value
+
+    @model_validator(mode="after")
+    def _derived(self) -> Self:
+        if self.database_url is None:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{SQLITE_FILE}"
+        if self.conf_expire_seconds <= self.conf_generation_interval_seconds:
+            raise ValueError(
+                "conf_expire_seconds must be longer than conf_generation_interval_seconds, "
+                "or every configuration expires before the next one is published"
+            )
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, never None after validation."""
+        assert self.database_url is not None  # noqa: S101 - set by the validator above
+        return self.database_url
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment wins over the file.
+        del settings_cls, dotenv_settings, file_secret_settings
+        return env_settings, init_settings
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Settings from a ``.toml`` or ``.json`` file (a table at top level)."""
+    data: Any
+    if path.suffix == ".toml":
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    elif path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        raise ValueError(f"{path}: settings files are .toml or .json")
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the settings file must hold a table / object")
+    return data
+
+
+def load_settings(path: Path | None) -> CentralServerSettings:
+    """Read ``path`` (when given), then let ``VDX_CS_*`` environment variables override it."""
+    values = read_file(path) if path is not None else {}
+    return CentralServerSettings(**values)
+
+
+def _default_text(name: str) -> str:
+    if name == "database_url":
+        return f"`sqlite+aiosqlite:///{{data_dir}}/{SQLITE_FILE}`"
+    default = CentralServerSettings.model_fields[name].default
+    return "(none)" if default is None else f"`{default}`"
+
+
+def markdown() -> str:
+    """The settings reference, generated from the model."""
+    lines = [
+        "# Central server settings",
+        "",
+        "<!-- Generated by `python -m central_server.settings --markdown`; do not edit. -->",
+        "",
+        "Read from the file given with `--config` (TOML or JSON), then from the environment;",
+        f"an environment variable `{ENV_PREFIX}<NAME>` overrides the file. Port 0 picks a free",
+        "port (development).",
+        "",
+        "| Setting | Environment | Type | Default | Description |",
+        "|---|---|---|---|---|",
+    ]
+    for name, field in CentralServerSettings.model_fields.items():
+        kind = getattr(field.annotation, "__name__", None) or str(field.annotation)
+        kind = kind.replace("|", "\\|")
+        lines.append(
+            f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | {kind} | {_default_text(name)} "
+            f"| {field.description or ''} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["--markdown"]:
+        sys.stderr.write("usage: python -m central_server.settings --markdown\n")
+        return 2
+    sys.stdout.write(markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
