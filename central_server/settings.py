@@ -68,6 +68,24 @@ class CentralServerSettings(BaseSettings):
     )
     management_port: int = Field(default=4002, ge=0, le=65535, description="Management service.")
     admin_api_port: int = Field(default=4000, ge=0, le=65535, description="Admin REST API.")
+    public_host: str | None = Field(
+        default=None,
+        description=(
+            "Host name security servers use to reach this server (configuration download, "
+            "registration). Default: `listen_host`."
+        ),
+    )
+    management_service_provider: str | None = Field(
+        default=None,
+        description=(
+            "Client id (`INSTANCE:CLASS:CODE:SUBSYSTEM`) of the management services provider "
+            "named in the private parameters. Default: `{instance}:GOV:CENTRAL:MANAGEMENT`."
+        ),
+    )
+    conf_versions: list[int] = Field(
+        default=[5],
+        description="Configuration versions generated; the highest is served by default.",
+    )
 
     @field_validator("instance_identifier")
     @classmethod

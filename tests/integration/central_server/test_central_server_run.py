@@ -1,0 +1,133 @@
+"""``vdx central-server run`` as a user starts it: a subprocess on 127.0.0.1, then curl-like
+downloads checked with independent tools (openssl dgst, xmlschema)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import xmlschema
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from tests import vectors
+from vdx.clock import utc_now
+from vdx.globalconf import (
+    AnchorSource,
+    ConfigurationAnchor,
+    parse_directory,
+    produce_anchor,
+    verify_directory,
+)
+from vdx.globalconf.anchor import parse_anchor
+
+VDX = str(Path(sys.executable).parent / "vdx")
+OPENSSL = shutil.which("openssl")
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    config = tmp_path / "cs.toml"
+    data = tmp_path / "data"
+    config.write_text(
+        f'instance_identifier = "VDX"\ndata_dir = "{data}"\nconf_http_port = 0\n'
+        "conf_generation_interval_seconds = 1\n"
+    )
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [VDX, "central-server", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    base = ""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not base:
+        line = process.stdout.readline()
+        if line.startswith("conf"):
+            base = line.split()[1]
+    try:
+        assert base, "central server did not start"
+        _wait_for_configuration(base)
+        yield base, data
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=15)
+        assert process.returncode == 0, output
+        assert "central server stopped" in output
+
+
+def _get(url: str) -> tuple[bytes, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - 127.0.0.1 only
+        return response.read(), response.headers["Content-Type"]
+
+
+def _wait_for_configuration(base: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            _get(f"{base}/internalconf")
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("no configuration was published")
+
+
+def test_published_directory_verifies_with_the_anchor_alone(
+    running: tuple[str, Path], tmp_path: Path
+) -> None:
+    base, data = running
+    body, content_type = _get(f"{base}/internalconf")
+    cert_pem = (data / "conf-signing" / "cert.pem").read_bytes()
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    anchor_xml = produce_anchor(
+        ConfigurationAnchor(
+            "VDX",
+            (
+                AnchorSource(
+                    f"{base}/internalconf", (cert.public_bytes(serialization.Encoding.DER),)
+                ),
+            ),
+            utc_now(),
+        )
+    )
+    directory = parse_directory(body, content_type)
+    files = {
+        part.content_location: _get(base + part.content_location)[0] for part in directory.parts
+    }
+    verify_directory(body, content_type, parse_anchor(anchor_xml), utc_now(), files)
+
+    # Independently: openssl checks the signature with the certificate's public key alone.
+    if OPENSSL:
+        (tmp_path / "data.bin").write_bytes(directory.signed_data)
+        (tmp_path / "sig.bin").write_bytes(directory.signature)
+        (tmp_path / "pub.pem").write_bytes(
+            cert.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+        result = subprocess.run(  # noqa: S603 - openssl with fixed arguments
+            [OPENSSL, "dgst", "-sha512", "-verify", "pub.pem", "-signature", "sig.bin", "data.bin"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.stdout.strip() == "Verified OK", result.stdout + result.stderr
+
+
+@pytest.mark.vectors
+def test_shared_parameters_validate_against_the_v5_schema(running: tuple[str, Path]) -> None:
+    base, _ = running
+    body, content_type = _get(f"{base}/internalconf")
+    directory = parse_directory(body, content_type)
+    shared = next(p for p in directory.parts if p.content_location.endswith("shared-params.xml"))
+    schema_dir = vectors.require_dir() / "schemas" / "globalconf" / "v5"
+    schema = xmlschema.XMLSchema(str(next(schema_dir.glob("*shared*.xsd"))))
+    schema.validate(_get(base + shared.content_location)[0].decode("utf-8"))
