@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vdx import __version__
-from vdx.cli import central, conf, evidence, message, testca
+from vdx.cli import central, conf, evidence, logs, message, testca
 
 app = typer.Typer(
     name="vdx",
@@ -39,6 +39,8 @@ def root(
     ] = False,
 ) -> None:
     """VDX command line."""
+    del version  # handled by its eager callback
+    logs.configure()
 
 
 def main() -> None:
