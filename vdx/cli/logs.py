@@ -13,6 +13,23 @@ import sys
 import structlog
 
 
+class _StderrLogger:
+    """Writes each rendered line to the *current* ``sys.stderr``.
+
+    structlog's PrintLogger binds the stream when it is created; a stream swapped later (test
+    runners, daemonising) would then be written after it was closed.
+    """
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = critical = exception = fatal = msg
+
+
+def _stderr_logger(*_: object) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure() -> None:
     level_name = os.environ.get("VDX_LOG_LEVEL", "INFO").upper()
     level = logging.getLevelNamesMapping().get(level_name, logging.INFO)
@@ -31,6 +48,6 @@ def configure() -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=True,
     )
