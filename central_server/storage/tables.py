@@ -222,3 +222,17 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(NAME), nullable=False),
     sa.Column("details", sa.JSON, nullable=False),
 )
+
+# Admin REST API keys (revision 0002). Only the SHA-256 of a key is stored; the key itself is
+# shown once when created. ``roles`` is a JSON list of role names; revoked keys stay listed
+# (their name appears in the audit log) but no longer authenticate.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(CODE), nullable=False, unique=True),
+    sa.Column("key_hash", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("roles", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)

@@ -49,5 +49,6 @@ def configure() -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
         logger_factory=_stderr_logger,
-        cache_logger_on_first_use=True,
+        # Not cached: tests and tools (structlog.testing.capture_logs) reconfigure at run time.
+        cache_logger_on_first_use=False,
     )
