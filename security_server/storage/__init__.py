@@ -1,0 +1,11 @@
+"""Security server storage: its own tables, engines and Alembic migrations (ARCHITECTURE rule 7).
+
+The security server never imports the central server (an import-linter contract), so the
+engine and migration helpers here repeat the central server's pattern rather than reuse it.
+"""
+
+from security_server.storage.engine import create_engine
+from security_server.storage.migrate import migrate, migrate_engine, open_engine
+from security_server.storage.tables import metadata
+
+__all__ = ["create_engine", "metadata", "migrate", "migrate_engine", "open_engine"]

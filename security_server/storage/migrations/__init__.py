@@ -1,0 +1,1 @@
+"""Alembic migrations of the security server's tables (run by ``storage.migrate``)."""
