@@ -8,22 +8,32 @@ X-Road's central server does (configuration download, registration, management, 
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import structlog
 from aiohttp import web
+from cryptography.hazmat.primitives import serialization
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from central_server import conf_signing
+from central_server import conf_signing, tls
+from central_server.admin_api import MAX_BODY, ApiKeyStore, make_anchor_provider, setup_admin_api
+from central_server.confgen.signing import certificate_der
 from central_server.distribution import setup_configuration_distribution
 from central_server.distribution.publisher import ConfigurationPublisher
+from central_server.management import (
+    REGISTRATION_TYPES,
+    ManagementService,
+    setup_management_services,
+)
 from central_server.registry import RegistryService
 from central_server.settings import CentralServerSettings
 from central_server.storage import open_engine
 from vdx.clock import utc_now
-from vdx.globalconf import ManagementService, PrivateParameters
+from vdx.globalconf import ManagementService as ManagementServiceParams
+from vdx.globalconf import PrivateParameters
 from vdx.identifiers import parse_client
 
 log = structlog.get_logger("vdx.central_server")
@@ -39,7 +49,10 @@ class CentralServer:
     registry: RegistryService
     publisher: ConfigurationPublisher
     metrics: CollectorRegistry
-    apps: dict[str, tuple[web.Application, int]] = field(default_factory=dict)
+    # listener name -> (application, port, TLS context or None for plain HTTP)
+    apps: dict[str, tuple[web.Application, int, ssl.SSLContext | None]] = field(
+        default_factory=dict
+    )
     on_change: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -48,7 +61,7 @@ def _public_host(settings: CentralServerSettings) -> str:
 
 
 def private_parameters_provider(
-    settings: CentralServerSettings, registry: RegistryService
+    settings: CentralServerSettings, registry: RegistryService, tls_cert_der: bytes
 ) -> Callable[[], object]:
     async def provide() -> PrivateParameters:
         instance = await registry.get_instance() or settings.instance_identifier or ""
@@ -61,9 +74,10 @@ def private_parameters_provider(
         )
         return PrivateParameters(
             instance=instance,
-            management_service=ManagementService(
+            management_service=ManagementServiceParams(
                 auth_cert_reg_service_address=address,
                 management_request_service_provider_id=parse_client(provider_text, ":"),
+                auth_cert_reg_service_cert=tls_cert_der,
             ),
             time_stamping_interval_seconds=parameters.get("timeStampingIntervalSeconds", 60),
         )
@@ -104,12 +118,15 @@ async def build(settings: CentralServerSettings) -> CentralServer:
     if await registry.get_instance() is None:
         await registry.set_instance(instance, actor="central-server:settings")
     signer = conf_signing.load_or_create(settings.data_dir / "conf-signing", instance, utc_now())
+    tls_folder = settings.data_dir / "registration-tls"
+    tls_cert = tls.load_or_create(tls_folder, _public_host(settings), utc_now())
+    tls_der = tls_cert.public_bytes(serialization.Encoding.DER)
     metrics = CollectorRegistry()
     conf_app = web.Application()
     publisher = setup_configuration_distribution(
         conf_app,
         snapshot_provider=registry.snapshot,
-        private=private_parameters_provider(settings, registry),  # type: ignore[arg-type]
+        private=private_parameters_provider(settings, registry, tls_der),  # type: ignore[arg-type]
         signer=signer,
         registry=metrics,
         interval_seconds=settings.conf_generation_interval_seconds,
@@ -122,5 +139,34 @@ async def build(settings: CentralServerSettings) -> CentralServer:
     conf_app.router.add_get("/health", health)
     conf_app.router.add_get("/metrics", _metrics_handler(metrics))  # type: ignore[arg-type]
     server = CentralServer(settings, engine, registry, publisher, metrics, on_change=changes)
-    server.apps["conf"] = (conf_app, settings.conf_http_port)
+    server.apps["conf"] = (conf_app, settings.conf_http_port, None)
+
+    management = ManagementService(engine, registry)
+    registration_app = web.Application()
+    setup_management_services(registration_app, service=management, types=REGISTRATION_TYPES)
+    server.apps["registration"] = (
+        registration_app,
+        settings.registration_port,
+        tls.server_context(tls_folder),
+    )
+    management_app = web.Application()
+    setup_management_services(management_app, service=management)
+    server.apps["management"] = (management_app, settings.management_port, None)
+
+    admin_app = web.Application(client_max_size=MAX_BODY)
+    setup_admin_api(
+        admin_app,
+        registry=registry,
+        api_keys=ApiKeyStore(engine),
+        anchor_provider=make_anchor_provider(
+            current=lambda: publisher.store.current,
+            snapshot=registry.snapshot,
+            signing_cert_der=certificate_der(signer),
+            clock=utc_now,
+        ),
+        conf_status_provider=lambda: publisher.store.current,
+        management=management,
+    )
+    admin_app.router.add_get("/health", health)
+    server.apps["admin"] = (admin_app, settings.admin_api_port, None)
     return server

@@ -44,13 +44,15 @@ async def _run(settings: CentralServerSettings) -> None:
     server = await build(settings)
     runners: list[web.AppRunner] = []
     try:
-        for name, (application, port) in server.apps.items():
+        for name, (application, port, tls_context) in server.apps.items():
             runner = web.AppRunner(application, access_log=None)
             await runner.setup()
-            await web.TCPSite(runner, settings.listen_host, port).start()
+            site = web.TCPSite(runner, settings.listen_host, port, ssl_context=tls_context)
+            await site.start()
             runners.append(runner)
             bound = runner.addresses[0][1]
-            typer.echo(f"{name:12} http://{settings.listen_host}:{bound}")
+            scheme = "https" if tls_context else "http"
+            typer.echo(f"{name:12} {scheme}://{settings.listen_host}:{bound}")
         typer.echo("central server running; Ctrl-C stops it")
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -64,7 +64,15 @@ class SignedDirectory:
 
 
 def split_stored(data: bytes) -> tuple[str, bytes]:
-    """Split a stored directory file into its Content-Type value and the multipart body."""
+    """Split a stored directory file into its Content-Type value and the multipart body.
+
+    A bare body, as ``curl -o`` saves a download, starts with its boundary line; the boundary
+    is then taken from that line (RFC 2046 §5.1.1: the first delimiter names it).
+    """
+    stripped = data.lstrip(b"\r\n")
+    if stripped.startswith(b"--"):
+        boundary = stripped.split(b"\n", 1)[0].rstrip(b"\r")[2:].decode("latin-1").strip()
+        return f'multipart/related; boundary="{boundary}"', stripped
     for separator in (b"\r\n\r\n", b"\n\n"):
         head, found, body = data.partition(separator)
         if found and not head.lstrip().startswith(b"--"):

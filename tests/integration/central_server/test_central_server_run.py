@@ -37,7 +37,8 @@ def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     data = tmp_path / "data"
     config.write_text(
         f'instance_identifier = "VDX"\ndata_dir = "{data}"\nconf_http_port = 0\n'
-        "conf_generation_interval_seconds = 1\n"
+        "conf_generation_interval_seconds = 1\nregistration_port = 0\nmanagement_port = 0\n"
+        "admin_api_port = 0\n"
     )
     process = subprocess.Popen(  # noqa: S603 - our own console script
         [VDX, "central-server", "run", "--config", str(config)],
