@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
-from central_server import conf_signing
+from central_server import conf_signing, tls
 from central_server.app import private_parameters_provider
 from central_server.confgen.signing import certificate_der
 from central_server.distribution import ConfigurationPublisher, ConfigurationStore
@@ -267,7 +268,11 @@ async def _publish(home: Path) -> bytes:
             store=ConfigurationStore(),
             snapshot_provider=registry.snapshot,
             private=private_parameters_provider(
-                CentralServerSettings(data_dir=home / "data"), registry
+                CentralServerSettings(data_dir=home / "data"),
+                registry,
+                tls.load_or_create(home / "data" / "tls", "cs.example.ee", utc_now()).public_bytes(
+                    serialization.Encoding.DER
+                ),
             ),  # type: ignore[arg-type]
             signer=signer,
             source_address="cs.example.ee",
