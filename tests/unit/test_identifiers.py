@@ -126,3 +126,12 @@ def test_client_decoder_refuses_other_object_types() -> None:
     with pytest.raises(XRoadError) as caught:
         ids.client_from_xml(element)
     assert caught.value.code is Code.INVALID_XML
+
+
+def test_members_and_subsystems_sort_together() -> None:
+    # A member (no subsystem) sorts before its subsystems; None never meets str in a compare.
+    assert sorted([SUBSYSTEM, MEMBER]) == [MEMBER, SUBSYSTEM]
+    services = [ServiceId(SUBSYSTEM, "a"), ServiceId(MEMBER, "a", "v1"), ServiceId(MEMBER, "a")]
+    assert sorted(services) == [ServiceId(MEMBER, "a"), ServiceId(MEMBER, "a", "v1"), services[0]]
+    owner = SecurityServerId(MEMBER, "SS2")
+    assert sorted([owner, SecurityServerId(MEMBER, "SS1")])[0].server_code == "SS1"

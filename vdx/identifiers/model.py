@@ -18,6 +18,7 @@ identifiers created by an operator must in addition use only the restricted set 
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -64,7 +65,8 @@ def check_strict(value: str, what: str) -> str:
     return value
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True, slots=True)
 class ClientId:
     """A member (``subsystem_code`` is None) or one of its subsystems."""
 
@@ -72,6 +74,15 @@ class ClientId:
     member_class: str
     member_code: str
     subsystem_code: str | None = None
+
+    def sort_key(self) -> tuple[str, ...]:
+        # Absent optional parts sort first (as ""): None and str do not compare.
+        return (self.instance, self.member_class, self.member_code, self.subsystem_code or "")
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, ClientId):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
 
     def __post_init__(self) -> None:
         check_part(self.instance, "xRoadInstance")
@@ -103,13 +114,23 @@ class ClientId:
         return f"{self.object_type}:{self.to_path()}"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True, slots=True)
 class ServiceId:
     """A service of a provider (member or subsystem), optionally versioned."""
 
     provider: ClientId
     service_code: str
     service_version: str | None = None
+
+    def sort_key(self) -> tuple[str, ...]:
+        # Absent optional parts sort first (as ""): None and str do not compare.
+        return (*self.provider.sort_key(), self.service_code, self.service_version or "")
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, ServiceId):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
 
     def __post_init__(self) -> None:
         check_part(self.service_code, "serviceCode")
@@ -138,12 +159,22 @@ class ServiceId:
         return f"SERVICE:{self.to_path()}{suffix}"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True, slots=True)
 class SecurityServerId:
     """A security server: its owner member and its server code."""
 
     owner: ClientId
     server_code: str
+
+    def sort_key(self) -> tuple[str, ...]:
+        # Absent optional parts sort first (as ""): None and str do not compare.
+        return (*self.owner.sort_key(), self.server_code)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, SecurityServerId):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
 
     def __post_init__(self) -> None:
         if self.owner.subsystem_code is not None:

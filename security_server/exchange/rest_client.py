@@ -1,0 +1,136 @@
+"""The client proxy's side of a REST r1 exchange (pr-rest §4, pr-messtransp §2.3).
+
+The request travels as a REST header part (signed as ``/message.xml``) and, when it has one,
+its body (``/attachment1``); with a body the two are signed through a hash chain. The answer
+must carry ``X-Road-Request-Hash``: the digest of exactly what was sent (pr-rest §4.5).
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from datetime import datetime
+
+from security_server.confclient.model import GlobalConfiguration
+from security_server.exchange import routing, signing
+from security_server.exchange.errors import attributed
+from security_server.exchange.model import SigningMaterial
+from security_server.exchange.rest_model import PreparedRestRequest, RestCall, RestReply
+from security_server.serverconf.snapshot import ServerConfSnapshot
+from vdx.crypto.trust import TrustConfig
+from vdx.crypto.xades_create import DataPart
+from vdx.errors import Code, Origin, XRoadError
+from vdx.message import rest, rest_part
+from vdx.message.soap_model import SoapFault
+from vdx.message.transport import TransportMessage
+
+# Not forwarded: they describe this hop's framing, which the transport message replaces.
+_FRAMING = frozenset({"host", "content-length"})
+
+
+def rest_data_parts(
+    header_part: bytes, body: bytes | None, header_type: str = rest_part.REST_REQUEST_TYPE
+) -> list[DataPart]:
+    """The signed parts: the header part as ``/message.xml``, the body as ``/attachment1``."""
+    parts = [DataPart("/message.xml", header_part, header_type)]
+    if body is not None:
+        parts.append(DataPart("/attachment1", body, rest_part.REST_BODY_TYPE))
+    return parts
+
+
+def prepare_rest_request(
+    call: RestCall,
+    *,
+    conf: GlobalConfiguration,
+    serverconf: ServerConfSnapshot,
+    signing_material: SigningMaterial,
+    auth_ocsp_responses: tuple[bytes, ...],
+    now: datetime,
+    message_id: str | None = None,
+) -> PreparedRestRequest:
+    """Check the caller's REST request, find the provider's servers and sign it.
+
+    A request without ``X-Road-Id`` gets ``message_id`` (default: a new UUID), as the
+    reference client proxy assigns one.
+    """
+    with attributed(Origin.CLIENT):
+        target = rest.parse_target(call.target)
+        fields = rest.parse_headers(call.headers)
+    with attributed(Origin.CLIENT_PROXY):
+        routing.check_configuration(conf, now)
+        routing.check_client(serverconf, fields.client)
+        targets = routing.provider_targets(conf, target.service, fields.security_server)
+        headers = [
+            (name, value)
+            for name, value in rest.end_to_end_headers(call.headers)
+            if name.lower() not in _FRAMING
+        ]
+        if fields.message_id is None:
+            headers.append((rest.H_ID, message_id or str(uuid.uuid4())))
+        part = rest_part.RestRequestPart(call.method.upper(), call.target, tuple(headers))
+        body = call.body or None
+        encoded = part.encode()
+        signed = signing.sign_parts(rest_data_parts(encoded, body), signing_material, now)
+    message = TransportMessage(
+        ocsp_responses=auth_ocsp_responses,
+        rest_request=part,
+        rest_body=body,
+        hash_chain_result=signed.hash_chain_result,
+        hash_chain=signed.hash_chain,
+        signature=signed.signature,
+        message_content_type=rest_part.REST_REQUEST_TYPE,
+    )
+    return PreparedRestRequest(
+        message=message,
+        part=part,
+        body=body,
+        client=fields.client,
+        service=target.service,
+        request_hash=rest_part.request_hash(encoded, body),
+        targets=targets,
+    )
+
+
+def check_rest_response(
+    prepared: PreparedRestRequest,
+    response: TransportMessage,
+    *,
+    trust: TrustConfig,
+    conf: GlobalConfiguration,
+    now: datetime,
+) -> RestReply:
+    """Verify the provider's answer; return the reply for the information system.
+
+    A fault from the provider's side is raised as the :class:`XRoadError` it names, so the
+    proxy renders it once, as REST error JSON (pr-rest §4.6).
+    """
+    with attributed(Origin.CLIENT_PROXY):
+        routing.check_configuration(conf, now)
+        if response.fault is not None and response.signature is None:
+            raise error_of(response.fault)
+        signing.verify_message(
+            response, trust=trust, now=now, signer_member=prepared.service.provider
+        )
+        if response.fault is not None:
+            raise error_of(response.fault)
+        answer = response.rest_response
+        if answer is None:
+            raise XRoadError(Code.INVALID_MESSAGE, "Response carries no REST response part")
+    with attributed(Origin.CLIENT_PROXY, service_failed=True):
+        claimed = answer.header(rest.H_REQUEST_HASH)
+        if claimed is None:
+            raise XRoadError(Code.INCONSISTENT_RESPONSE, "Response lacks the request hash")
+        if not hmac.compare_digest(claimed.strip().encode(), prepared.request_hash.encode()):
+            raise XRoadError(
+                Code.INCONSISTENT_RESPONSE, "Request hash in the response does not match"
+            )
+    return RestReply(answer.status, answer.reason, answer.headers, response.rest_body)
+
+
+def error_of(fault: SoapFault) -> XRoadError:
+    """The error a fault's code names, origin prefix split off (``Server.ServerProxy.X``)."""
+    for origin in sorted(Origin, key=len, reverse=True):
+        if fault.code.startswith(f"{origin}."):
+            code = fault.code.removeprefix(f"{origin}.")
+            return XRoadError(code, fault.string, origin, detail=fault.detail or "")
+    return XRoadError(fault.code or Code.INVALID_MESSAGE, fault.string, Origin.SERVER)

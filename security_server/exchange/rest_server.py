@@ -1,0 +1,119 @@
+"""The server proxy's side of a REST r1 exchange: accept a signed request, sign the answer.
+
+The checks and their order are those of the SOAP side (:mod:`.soap_server`); access is decided
+on the request's method and its path below the service (serverconf endpoints).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cryptography import x509
+
+from security_server.confclient.model import GlobalConfiguration
+from security_server.exchange import routing, signing
+from security_server.exchange.errors import attributed
+from security_server.exchange.model import SigningMaterial
+from security_server.exchange.rest_client import rest_data_parts
+from security_server.exchange.rest_model import RestReply, VerifiedRestRequest
+from security_server.exchange.soap_server import check_access
+from security_server.serverconf.snapshot import ServerConfSnapshot
+from vdx.crypto.trust import TrustConfig
+from vdx.errors import Code, Origin, XRoadError
+from vdx.message import rest, rest_part
+from vdx.message.transport import TransportMessage
+
+# The provider's security server speaks for these in the response (pr-rest §4.5).
+_OWN_HEADERS = frozenset(
+    {rest.H_REQUEST_HASH.lower(), rest.H_ID.lower(), rest.H_CLIENT.lower(), "content-length"}
+)
+
+
+def verify_rest_request(
+    message: TransportMessage,
+    *,
+    peer_cert: x509.Certificate | None,
+    conf: GlobalConfiguration,
+    serverconf: ServerConfSnapshot,
+    trust: TrustConfig,
+    now: datetime,
+) -> VerifiedRestRequest:
+    """Accept a decoded REST transport request from a peer security server, or raise."""
+    with attributed(Origin.SERVER_PROXY):
+        routing.check_configuration(conf, now)
+        part = message.rest_request
+        if part is None:
+            raise XRoadError(Code.MISSING_REST, "Request carries no REST request part")
+        target = rest.parse_target(part.target)
+        fields = rest.parse_headers(part.headers)
+        peer = signing.check_peer(
+            peer_cert,
+            message.ocsp_responses,
+            conf=conf,
+            trust=trust,
+            client=fields.client,
+            now=now,
+        )
+        identity = serverconf.identity
+        wanted = fields.security_server
+        if wanted is not None and (identity is None or wanted != identity.server_id):
+            raise XRoadError(
+                Code.INVALID_SECURITY_SERVER,
+                f"Request names another security server ({wanted.to_path()})",
+            )
+        verified = signing.verify_message(
+            message, trust=trust, now=now, signer_member=fields.client
+        )
+        service = check_access(
+            serverconf,
+            conf,
+            fields.client,
+            target.service,
+            method=part.method,
+            path=target.service_path or "/",
+        )
+    header_bytes = next(p.data for p in message.signed_parts if p.name == "/message.xml")
+    return VerifiedRestRequest(
+        message=message,
+        part=part,
+        body=message.rest_body,
+        target=target,
+        fields=fields,
+        service=service,
+        peer_server=peer,
+        signature=verified,
+        request_hash=rest_part.request_hash(header_bytes, message.rest_body),
+    )
+
+
+def build_rest_response(
+    verified: VerifiedRestRequest,
+    reply: RestReply,
+    *,
+    signing_material: SigningMaterial,
+    now: datetime,
+) -> TransportMessage:
+    """Sign the service's reply with ``X-Road-Request-Hash`` (replacing the service's)."""
+    headers = [
+        (name, value)
+        for name, value in rest.end_to_end_headers(reply.headers)
+        if name.lower() not in _OWN_HEADERS
+    ]
+    headers.append((rest.H_CLIENT, verified.fields.client.to_path()))
+    if verified.fields.message_id is not None:
+        headers.append((rest.H_ID, verified.fields.message_id))
+    headers.append((rest.H_REQUEST_HASH, verified.request_hash))
+    part = rest_part.RestResponsePart(reply.status, reply.reason, tuple(headers))
+    body = reply.body or None
+    encoded = part.encode()
+    parts = rest_data_parts(encoded, body, rest_part.REST_RESPONSE_TYPE)
+    with attributed(Origin.SERVER_PROXY):
+        signed = signing.sign_parts(parts, signing_material, now)
+    return TransportMessage(
+        rest_response=part,
+        rest_body=body,
+        hash_chain_result=signed.hash_chain_result,
+        hash_chain=signed.hash_chain,
+        signature=signed.signature,
+        message_content_type=rest_part.REST_RESPONSE_TYPE,
+    )
