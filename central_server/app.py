@@ -8,9 +8,11 @@ X-Road's central server does (configuration download, registration, management, 
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 from aiohttp import web
@@ -20,9 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from central_server import conf_signing, tls
 from central_server.admin_api import MAX_BODY, ApiKeyStore, make_anchor_provider, setup_admin_api
+from central_server.conf_keys import ConfSigningKeys
+from central_server.conf_keys.service import active_certificate
 from central_server.confgen.signing import certificate_der
 from central_server.distribution import setup_configuration_distribution
 from central_server.distribution.publisher import ConfigurationPublisher
+from central_server.distribution.shared import SharedGenerations, default_node_id
 from central_server.management import (
     REGISTRATION_TYPES,
     ManagementService,
@@ -35,9 +40,14 @@ from vdx.clock import utc_now
 from vdx.globalconf import ManagementService as ManagementServiceParams
 from vdx.globalconf import PrivateParameters
 from vdx.identifiers import parse_client
+from vdx.tokens import Token, create_soft_token, open_soft_token
 
 log = structlog.get_logger("vdx.central_server")
 DEFAULT_PROVIDER = "{instance}:GOV:CENTRAL:MANAGEMENT"
+TOKEN_ID = "conf-signing"  # noqa: S105 - the token's name, not a secret
+FIRST_START_ACTOR = "central-server:first-start"
+# The generation lease outlives a few missed rounds before another node takes over.
+LEASE_INTERVALS = 3
 
 
 @dataclass
@@ -54,6 +64,7 @@ class CentralServer:
         default_factory=dict
     )
     on_change: list[Callable[[], None]] = field(default_factory=list)
+    signing_keys: ConfSigningKeys | None = None  # None: the legacy PEM key signs
 
 
 def _public_host(settings: CentralServerSettings) -> str:
@@ -98,6 +109,34 @@ def _metrics_handler(metrics: CollectorRegistry) -> Callable[[web.Request], obje
     return handler
 
 
+def open_token(folder: Path, pin: str) -> Token:
+    """The node's software token in ``folder``, created on first start; logged in (blocks)."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if (folder / f"{TOKEN_ID}.keystore").exists():
+        token = open_soft_token(folder, TOKEN_ID)
+    else:
+        token = create_soft_token(folder, TOKEN_ID, pin)
+    token.login(pin)
+    return token
+
+
+async def signing_keys_for(
+    settings: CentralServerSettings, engine: AsyncEngine, instance: str
+) -> ConfSigningKeys | None:
+    """Keys on the token in ``<data_dir>/tokens`` (first keys made and activated on first
+    start), or ``None`` without a PIN: then the legacy PEM key signs (no rotation)."""
+    if settings.token_pin is None:
+        log.warning("conf_signing_pem_fallback", reason="token_pin is not set")
+        return None
+    pin = settings.token_pin.get_secret_value()
+    token = await asyncio.to_thread(open_token, settings.data_dir / "tokens", pin)
+    keys = ConfSigningKeys(engine, token, instance, pin=pin)
+    made = await keys.ensure_active(actor=FIRST_START_ACTOR)
+    for key in made:
+        log.info("conf_signing_key_created", key_id=key.key_id, source=key.source)
+    return keys
+
+
 async def build(settings: CentralServerSettings) -> CentralServer:
     """Open (and migrate) storage and wire every part; nothing listens yet."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -117,7 +156,17 @@ async def build(settings: CentralServerSettings) -> CentralServer:
         )
     if await registry.get_instance() is None:
         await registry.set_instance(instance, actor="central-server:settings")
-    signer = conf_signing.load_or_create(settings.data_dir / "conf-signing", instance, utc_now())
+    keys = await signing_keys_for(settings, engine, instance)
+    if keys is None:
+        signer = conf_signing.load_or_create(
+            settings.data_dir / "conf-signing", instance, utc_now()
+        )
+        first_cert: bytes | None = certificate_der(signer)
+    else:
+        signer = None
+        # From the database, not the token: a node whose token lacks the key still starts
+        # (it serves what the generating node stores).
+        first_cert = await active_certificate(engine)
     tls_folder = settings.data_dir / "registration-tls"
     tls_cert = tls.load_or_create(tls_folder, _public_host(settings), utc_now())
     tls_der = tls_cert.public_bytes(serialization.Encoding.DER)
@@ -128,17 +177,27 @@ async def build(settings: CentralServerSettings) -> CentralServer:
         snapshot_provider=registry.snapshot,
         private=private_parameters_provider(settings, registry, tls_der),  # type: ignore[arg-type]
         signer=signer,
+        key_provider=None if keys is None else keys.signing_keys,
         registry=metrics,
         interval_seconds=settings.conf_generation_interval_seconds,
         expire_seconds=settings.conf_expire_seconds,
         versions=tuple(settings.conf_versions),
         source_address=_public_host(settings),
         data_dir=settings.data_dir / "conf",
+        shared=SharedGenerations(
+            engine,
+            settings.node_id or default_node_id(),
+            lease_seconds=LEASE_INTERVALS * settings.conf_generation_interval_seconds,
+        ),
     )
     changes.append(publisher.request_regeneration)
+    if keys is not None:
+        keys.on_change = changed
     conf_app.router.add_get("/health", health)
     conf_app.router.add_get("/metrics", _metrics_handler(metrics))  # type: ignore[arg-type]
-    server = CentralServer(settings, engine, registry, publisher, metrics, on_change=changes)
+    server = CentralServer(
+        settings, engine, registry, publisher, metrics, on_change=changes, signing_keys=keys
+    )
     server.apps["conf"] = (conf_app, settings.conf_http_port, None)
 
     management = ManagementService(engine, registry)
@@ -161,11 +220,12 @@ async def build(settings: CentralServerSettings) -> CentralServer:
         anchor_provider=make_anchor_provider(
             current=lambda: publisher.store.current,
             snapshot=registry.snapshot,
-            signing_cert_der=certificate_der(signer),
+            signing_cert_der=first_cert,
             clock=utc_now,
         ),
         conf_status_provider=lambda: publisher.store.current,
         management=management,
+        signing_keys=keys,
     )
     admin_app.router.add_get("/health", health)
     server.apps["admin"] = (admin_app, settings.admin_api_port, None)

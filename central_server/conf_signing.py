@@ -2,8 +2,10 @@
 
 The key signs every configuration directory (pr-gconf §2.3); its self-signed certificate is
 what anchors list. On first start a key and certificate are created (key file mode 0600); later
-starts load them. Keys on a token (soft or PKCS#11) and announced rotation use the same
-``DirectorySigner`` protocol and arrive with the token-backed signer.
+starts load them.
+
+Legacy fallback: the composition root uses it only when no token PIN is set (``token_pin``);
+otherwise the keys are on a token with announced rotation (:mod:`central_server.conf_keys`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from vdx.errors import XRoadError
@@ -85,6 +85,22 @@ class CentralServerSettings(BaseSettings):
     conf_versions: list[int] = Field(
         default=[5],
         description="Configuration versions generated; the highest is served by default.",
+    )
+    token_pin: SecretStr | None = Field(
+        default=None,
+        description=(
+            "PIN of the software token in `{data_dir}/tokens` that holds the configuration "
+            "signing keys (created, with a first key per source, on first start). Prefer the "
+            "environment to the file. Unset: the legacy PEM key in `{data_dir}/conf-signing` "
+            "signs, and key rotation is unavailable."
+        ),
+    )
+    node_id: str | None = Field(
+        default=None,
+        description=(
+            "Name of this node among the central server nodes sharing one database (holder of "
+            "the generation lease, recorded with each generation). Default: `host:pid`."
+        ),
     )
 
     @field_validator("instance_identifier")

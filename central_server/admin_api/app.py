@@ -15,6 +15,7 @@ from aiohttp import web
 from central_server.admin_api._base import MAX_BODY
 from central_server.admin_api.conf import AnchorProvider, ConfStatusProvider
 from central_server.admin_api.errors import ApiError, error_middleware
+from central_server.admin_api.handlers_keys import KeysHandlers
 from central_server.admin_api.handlers_members import MembersHandlers
 from central_server.admin_api.handlers_requests import RequestsHandlers
 from central_server.admin_api.handlers_servers import ServersHandlers
@@ -22,6 +23,7 @@ from central_server.admin_api.handlers_system import SystemHandlers
 from central_server.admin_api.handlers_trust import TrustHandlers
 from central_server.admin_api.keys import ApiKeyStore, parse_authorization
 from central_server.admin_api.routes import OPERATIONS, PREFIX, Operation, check_table
+from central_server.conf_keys import ConfSigningKeys
 from central_server.management import ManagementService
 from central_server.registry import RegistryService
 from vdx.clock import utc_now
@@ -31,7 +33,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 HandlerMethod = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
 
-class Handlers(MembersHandlers, ServersHandlers, TrustHandlers, SystemHandlers, RequestsHandlers):
+class Handlers(
+    MembersHandlers, ServersHandlers, TrustHandlers, SystemHandlers, RequestsHandlers, KeysHandlers
+):
     """All handlers; ``routes.OPERATIONS`` names them."""
 
 
@@ -59,6 +63,7 @@ def create_admin_app(
     anchor_provider: AnchorProvider | None = None,
     conf_status_provider: ConfStatusProvider | None = None,
     management: ManagementService | None = None,
+    signing_keys: ConfSigningKeys | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     client_max_size: int = MAX_BODY,
 ) -> web.Application:
@@ -72,6 +77,7 @@ def create_admin_app(
         clock=clock,
     )
     handlers.management = management
+    handlers.signing_keys = signing_keys
     api = web.Application(client_max_size=client_max_size, middlewares=[error_middleware])
     for op in OPERATIONS:
         method: HandlerMethod = getattr(handlers, op.handler)
@@ -87,6 +93,7 @@ def setup_admin_api(
     anchor_provider: AnchorProvider | None = None,
     conf_status_provider: ConfStatusProvider | None = None,
     management: ManagementService | None = None,
+    signing_keys: ConfSigningKeys | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
 ) -> web.Application:
     """Mount the admin API at ``/api/v1`` on ``app``; returns the sub-application.
@@ -100,6 +107,7 @@ def setup_admin_api(
         anchor_provider=anchor_provider,
         conf_status_provider=conf_status_provider,
         management=management,
+        signing_keys=signing_keys,
         clock=clock,
     )
     app.add_subapp(PREFIX, api)

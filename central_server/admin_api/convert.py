@@ -142,6 +142,7 @@ def server(info: SecurityServerInfo) -> s.SecurityServer:
         address=info.address,
         auth_cert_hashes=[h.hex() for h in info.auth_cert_hashes],
         clients=[c.to_colon() for c in info.clients],
+        disabled_clients=[c.to_colon() for c in info.disabled_clients],
         in_maintenance=info.in_maintenance,
         maintenance_message=info.maintenance_message,
     )

@@ -59,6 +59,7 @@ _M = "/members/{member_id}"
 _S = "/security-servers/{server_id}"
 _G = "/global-groups/{group_code}"
 _R = "/management-requests/{request_id}"
+_K = "/configuration/signing-keys"
 _LIMIT = Query("limit", "1..10000, default 100", "integer")
 
 # One row per operation, kept compact so the whole API reads as one table.
@@ -182,6 +183,17 @@ OPERATIONS: tuple[Operation, ...] = (
         role=ADMIN, response=s.ApiKey),
     _op("GET", "/configuration/status", "conf_status", "The configuration being served",
         "configuration", response=s.ConfStatus),
+    # configuration signing keys: the security officer's; activation applies at the next
+    # generation, announced keys are listed for verification before they sign
+    _op("GET", _K, "list_signing_keys", "Configuration signing keys", "configuration",
+        response=s.SigningKey, many=True),
+    _op("POST", _K, "generate_signing_key", "Generate a key on the token (announced)",
+        "configuration", role=SEC, body=s.SigningKeyIn, response=s.SigningKey, status=201),
+    _op("POST", _K + "/{key_id}/activate", "activate_signing_key",
+        "Make an announced key its source's active key (the previous one is retired)",
+        "configuration", role=SEC, response=s.SigningKey),
+    _op("POST", _K + "/{key_id}/retire", "retire_signing_key", "Withdraw an announced key",
+        "configuration", role=SEC, response=s.SigningKey),
     _op("GET", "/configuration/anchor", "anchor", "The configuration anchor (XML); its hash "
         "in the X-Anchor-Hash header", "configuration", media_type="application/xml",
         query=(Query("url", "Download URL security servers use, e.g. "

@@ -159,6 +159,9 @@ class SecurityServer(_Out):
     address: str | None
     auth_cert_hashes: list[str] = Field(description="SHA-256 of each certificate, hex")
     clients: list[str]
+    disabled_clients: list[str] = Field(
+        default_factory=list, description="Registered but disabled (clientDisable)"
+    )
     in_maintenance: bool
     maintenance_message: str | None
 
@@ -261,6 +264,23 @@ class RejectIn(_In):
     reason: str = Field(default="", max_length=1024)
 
 
+class SigningKeyIn(_In):
+    source: Literal["internal", "external"]
+
+
+class SigningKey(_Out):
+    key_id: str
+    source: Literal["internal", "external"]
+    token_id: str
+    state: Literal["announced", "active", "retired"] = Field(
+        description="announced: listed for verification, not signing yet; active: signs"
+    )
+    cert_hash: str = Field(description="SHA-256 of the certificate's DER, hex")
+    certificate: str = Field(description="Self-signed certificate, base64 DER")
+    created_at: dt.datetime
+    activated_at: dt.datetime | None
+
+
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     InstanceIn,
     MemberClassIn,
@@ -278,9 +298,11 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     SystemParameterIn,
     ApiKeyIn,
     RejectIn,
+    SigningKeyIn,
 )
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (
     Error,
+    SigningKey,
     Instance,
     MemberClass,
     Member,

@@ -14,7 +14,7 @@ from central_server.confgen.model import (
     VersionDirectories,
 )
 from central_server.confgen.signing import DirectorySigner, SoftwareDirectorySigner
-from central_server.confgen.sources import anchor_for, with_source_certificates
+from central_server.confgen.sources import SigningKeys, anchor_for, with_source_certificates
 
 __all__ = [
     "DEFAULT_EXPIRE_SECONDS",
@@ -24,6 +24,7 @@ __all__ = [
     "DirectorySigner",
     "GeneratedConfiguration",
     "GeneratedFile",
+    "SigningKeys",
     "SoftwareDirectorySigner",
     "VersionDirectories",
     "anchor_for",

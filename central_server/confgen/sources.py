@@ -11,10 +11,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
+from central_server.confgen.signing import DirectorySigner
 from vdx.globalconf import AnchorSource, ConfigurationAnchor, SharedParameters
 from vdx.globalconf.model import ConfigurationSource
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKeys:
+    """What signs one generation: the active signer of each source and the certificates
+    announced for the next rotation (listed after the active one, never signing yet)."""
+
+    internal: DirectorySigner
+    external: DirectorySigner
+    next_internal: tuple[bytes, ...] = ()
+    next_external: tuple[bytes, ...] = ()
 
 
 def with_source_certificates(

@@ -9,10 +9,16 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import CollectorRegistry
 
-from central_server.confgen import DEFAULT_EXPIRE_SECONDS, DEFAULT_VERSIONS, DirectorySigner
+from central_server.confgen import (
+    DEFAULT_EXPIRE_SECONDS,
+    DEFAULT_VERSIONS,
+    DirectorySigner,
+    SigningKeys,
+)
 from central_server.distribution.handlers import DistributionHandlers
 from central_server.distribution.metrics import DistributionMetrics
 from central_server.distribution.publisher import DEFAULT_INTERVAL_SECONDS, ConfigurationPublisher
+from central_server.distribution.shared import SharedGenerations
 from central_server.distribution.store import ConfigurationStore
 from vdx.clock import utc_now
 from vdx.globalconf import PrivateParameters, SharedParameters
@@ -26,8 +32,9 @@ def setup_configuration_distribution(
     *,
     snapshot_provider: Callable[[], Awaitable[SharedParameters]],
     private: PrivateParameters | Callable[[], Awaitable[PrivateParameters]],
-    signer: DirectorySigner,
+    signer: DirectorySigner | None = None,
     registry: CollectorRegistry,
+    key_provider: Callable[[], Awaitable[SigningKeys]] | None = None,
     external_signer: DirectorySigner | None = None,
     interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
     expire_seconds: int = DEFAULT_EXPIRE_SECONDS,
@@ -37,6 +44,7 @@ def setup_configuration_distribution(
     next_external_certs: Sequence[bytes] = (),
     data_dir: Path | None = None,
     clock: Callable[[], datetime] = utc_now,
+    shared: SharedGenerations | None = None,
 ) -> ConfigurationPublisher:
     """Add the download routes, the metrics and the publisher task (cleanup context) to
     ``app``; returns the publisher, whose ``request_regeneration()`` the registry calls."""
@@ -48,6 +56,7 @@ def setup_configuration_distribution(
         private=private,
         signer=signer,
         external_signer=external_signer,
+        key_provider=key_provider,
         interval_seconds=interval_seconds,
         expire_seconds=expire_seconds,
         versions=versions,
@@ -57,6 +66,7 @@ def setup_configuration_distribution(
         data_dir=data_dir,
         metrics=metrics,
         clock=clock,
+        shared=shared,
     )
     app.add_routes(DistributionHandlers(store, metrics).routes())
     app[CONF_STORE] = store

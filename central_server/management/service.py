@@ -32,6 +32,7 @@ from central_server.registry import RegistryError, RegistryService
 from vdx.clock import utc_now
 from vdx.errors import Code, Origin, XRoadError
 from vdx.globalconf.trust import trust_config
+from vdx.identifiers import ClientId, SecurityServerId
 from vdx.message.management import ManagementBody, ManagementRequest, RequestType
 
 T = RequestType
@@ -75,7 +76,12 @@ class ManagementService:
         now = self._clock()
         withdrawn = await self._withdrawn_registration(request.body)
         verified = verify_request(
-            request, params, trust_config(params), now, withdraws_pending=withdrawn is not None
+            request,
+            params,
+            trust_config(params),
+            now,
+            withdraws_pending=withdrawn is not None,
+            disabled=await self._disabled_clients(),
         )
         async with self._lock:
             async with self._engine.begin() as conn:
@@ -97,6 +103,13 @@ class ManagementService:
                     raise XRoadError(Code.INVALID_REQUEST, error.message) from None
                 await self._set_state(request_id, State.APPROVED, AUTO_ACTOR)
         return await self.get(request_id)
+
+    async def _disabled_clients(self) -> frozenset[tuple[SecurityServerId, ClientId]]:
+        return frozenset(
+            (info.server_id, client)
+            for info in await self._registry.list_security_servers()
+            for client in info.disabled_clients
+        )
 
     async def _withdrawn_registration(self, body: ManagementBody) -> int | None:
         """The pending registration a deletion withdraws (X-Road revokes it), if any."""
@@ -218,5 +231,20 @@ class ManagementService:
                 server, enabled, body.message if enabled else None, actor=actor
             )
         else:
-            # ownerChange, clientDisable/Enable, clientRename: the registry has no operation yet.
-            raise NotImplementedError(f"applying {body.type} needs a registry operation")
+            await self._apply_client_change(body, actor)
+
+    async def _apply_client_change(self, body: ManagementBody, actor: str) -> None:
+        """ownerChange, clientRename, clientDisable, clientEnable."""
+        registry = self._registry
+        client = body.client
+        assert client is not None  # noqa: S101 - required by the schema for these types
+        if body.type is T.OWNER_CHANGE:
+            await registry.change_server_owner(body.server, client, actor=actor)
+        elif body.type is T.CLIENT_RENAME:
+            assert body.subsystem_name is not None  # noqa: S101 - required by the schema
+            await registry.rename_subsystem(client, body.subsystem_name, actor=actor)
+        elif body.type in (T.CLIENT_DISABLE, T.CLIENT_ENABLE):
+            enabled = body.type is T.CLIENT_ENABLE
+            await registry.set_client_enabled(body.server, client, enabled, actor=actor)
+        else:
+            raise NotImplementedError(f"applying {body.type}")  # every type is handled above

@@ -67,19 +67,8 @@ DEFAULT_AUTO_APPROVE: dict[RequestType, bool] = {
     T.MAINTENANCE_MODE_DISABLE: True,
 }
 
-# Types the registry can apply today. The others are refused at submission (not stored), so a
-# security server never waits on a request that could not take effect.
-SUPPORTED: frozenset[RequestType] = frozenset(
-    {
-        T.AUTH_CERT_REG,
-        T.CLIENT_REG,
-        T.CLIENT_DELETION,
-        T.AUTH_CERT_DELETION,
-        T.ADDRESS_CHANGE,
-        T.MAINTENANCE_MODE_ENABLE,
-        T.MAINTENANCE_MODE_DISABLE,
-    }
-)
+# Types the registry can apply: every type of the protocol (pr-mserv §2).
+SUPPORTED: frozenset[RequestType] = frozenset(DEFAULT_AUTO_APPROVE)
 
 
 def auto_approves(kind: RequestType, overrides: Mapping[RequestType, bool] | None = None) -> bool:

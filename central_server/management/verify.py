@@ -163,11 +163,13 @@ def verify_request(
     now: datetime,
     *,
     withdraws_pending: bool = False,
+    disabled: Container[tuple[SecurityServerId, ClientId]] = (),
 ) -> VerifiedRequest:
     """Raise :class:`XRoadError` unless ``request`` may be stored; see the module docstring.
 
     ``withdraws_pending``: the request is a deletion of what a pending registration asked for
-    (the registry does not hold it yet), so only the signature checks apply.
+    (the registry does not hold it yet), so only the signature checks apply. ``disabled``:
+    the (server, client) registrations that are disabled, which shared parameters cannot show.
     """
     body = request.body
     header = request.soap.header
@@ -181,7 +183,7 @@ def verify_request(
     if withdraws_pending:
         digest = auth_cert_hash(body.auth_cert) if body.auth_cert else None
         return VerifiedRequest(request, signer, digest)
-    digest = _check_registry(body, params)
+    digest = _check_registry(body, params, disabled)
     if body.type is T.AUTH_CERT_REG:
         digest = _verify_auth_cert(request, params, trust, now)
     return VerifiedRequest(request, signer, digest)
@@ -207,7 +209,11 @@ def _verify_owner_signature(
     return signer
 
 
-def _check_registry(body: ManagementBody, params: SharedParameters) -> bytes | None:
+def _check_registry(
+    body: ManagementBody,
+    params: SharedParameters,
+    disabled: Container[tuple[SecurityServerId, ClientId]] = (),
+) -> bytes | None:
     """What the registry must (not) hold for the request to make sense."""
     _require_member(params, body.server.owner, "Server owner")
     if body.type is T.AUTH_CERT_REG:
@@ -216,20 +222,9 @@ def _check_registry(body: ManagementBody, params: SharedParameters) -> bytes | N
         return None
     server = _require_server(params, body.server)
     client = body.client
-    if body.type is T.CLIENT_REG:
+    if body.type in _CLIENT_TYPES:
         assert client is not None  # noqa: S101 - required by the schema
-        _require_member(params, client.member, "Client's member")
-        if client in server.clients:
-            raise XRoadError(ALREADY_REGISTERED, f"{client.to_path()} is already a client")
-    elif body.type in (T.CLIENT_DELETION, T.CLIENT_DISABLE, T.CLIENT_ENABLE, T.CLIENT_RENAME):
-        assert client is not None  # noqa: S101 - required by the schema
-        if client not in server.clients:
-            raise XRoadError(Code.INVALID_REQUEST, f"{client.to_path()} is not a client")
-    elif body.type is T.OWNER_CHANGE:
-        assert client is not None  # noqa: S101 - required by the schema
-        if client.subsystem_code is not None:
-            raise XRoadError(Code.INVALID_REQUEST, "The new owner must be a member")
-        _require_member(params, client, "New owner")
+        _check_client(body.type, server, client, (body.server, client) in disabled, params)
     elif body.type is T.AUTH_CERT_DELETION:
         assert body.auth_cert is not None  # noqa: S101 - required by the schema
         digest = auth_cert_hash(body.auth_cert)
@@ -239,6 +234,58 @@ def _check_registry(body: ManagementBody, params: SharedParameters) -> bytes | N
             )
         return digest
     return None
+
+
+_CLIENT_TYPES = frozenset(
+    {
+        T.CLIENT_REG,
+        T.CLIENT_DELETION,
+        T.CLIENT_DISABLE,
+        T.CLIENT_ENABLE,
+        T.CLIENT_RENAME,
+        T.OWNER_CHANGE,
+    }
+)
+
+
+def _check_new_owner(server: SecurityServer, client: ClientId, params: SharedParameters) -> None:
+    # pr-mserv ownerChange: the new owner is a member already registered as a client.
+    if client.subsystem_code is not None:
+        raise XRoadError(Code.INVALID_REQUEST, "The new owner must be a member")
+    _require_member(params, client, "New owner")
+    if client == server.owner:
+        raise XRoadError(Code.INVALID_REQUEST, f"{client.to_path()} already owns the server")
+    if client not in server.clients:
+        raise XRoadError(Code.INVALID_REQUEST, f"{client.to_path()} is not a client of the server")
+
+
+def _check_client(
+    kind: RequestType,
+    server: SecurityServer,
+    client: ClientId,
+    is_disabled: bool,
+    params: SharedParameters,
+) -> None:
+    """The client named by a client request, against the server's (enabled) clients."""
+    enabled = client in server.clients
+    path = client.to_path()
+    if kind is T.CLIENT_REG:
+        _require_member(params, client.member, "Client's member")
+        if enabled or is_disabled:
+            raise XRoadError(ALREADY_REGISTERED, f"{path} is already a client")
+    elif kind is T.OWNER_CHANGE:
+        _check_new_owner(server, client, params)
+    elif kind is T.CLIENT_ENABLE:
+        if not is_disabled:
+            raise XRoadError(Code.INVALID_REQUEST, f"{path} is not a disabled client")
+    elif kind is T.CLIENT_DISABLE:
+        if not enabled:
+            raise XRoadError(Code.INVALID_REQUEST, f"{path} is not an enabled client")
+    else:  # deletion, rename: enabled or disabled
+        if not (enabled or is_disabled):
+            raise XRoadError(Code.INVALID_REQUEST, f"{path} is not a client")
+        if kind is T.CLIENT_RENAME and client.subsystem_code is None:
+            raise XRoadError(Code.INVALID_REQUEST, "Only a subsystem can be renamed")
 
 
 def _verify_auth_cert(

@@ -189,9 +189,12 @@ async def read_servers(conn: AsyncConnection, instance: str) -> list[SecuritySer
     ):
         hashes.setdefault(server_id, []).append(bytes(digest))
     clients: dict[int, list[ClientId]] = {}
-    query = _lookup.client_select(t.server_clients).add_columns(t.server_clients.c.server_id)
-    for class_code, member_code, sub_code, server_id in await conn.execute(query):
-        clients.setdefault(server_id, []).append(
+    disabled: dict[int, list[ClientId]] = {}
+    query = _lookup.client_select(t.server_clients).add_columns(
+        t.server_clients.c.server_id, t.server_clients.c.enabled
+    )
+    for class_code, member_code, sub_code, server_id, enabled in await conn.execute(query):
+        (clients if enabled else disabled).setdefault(server_id, []).append(
             ClientId(instance, class_code, member_code, sub_code)
         )
     found = [
@@ -202,6 +205,9 @@ async def read_servers(conn: AsyncConnection, instance: str) -> list[SecuritySer
             clients=tuple(sorted(clients.get(row_id, []), key=validation.client_sort_key)),
             in_maintenance=bool(maintenance),
             maintenance_message=message,
+            disabled_clients=tuple(
+                sorted(disabled.get(row_id, []), key=validation.client_sort_key)
+            ),
         )
         for row_id, class_code, member_code, code, address, maintenance, message in rows
     ]

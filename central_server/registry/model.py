@@ -36,6 +36,8 @@ class SecurityServerInfo:
     clients: tuple[ClientId, ...] = ()
     in_maintenance: bool = False
     maintenance_message: str | None = None
+    # Registered but disabled (clientDisable): not in ``clients``, not in the configuration.
+    disabled_clients: tuple[ClientId, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ one transaction together with its audit-log row, and either happens completely o
 
 from __future__ import annotations
 
+from central_server.registry._changes import ChangesOps
 from central_server.registry._groups import GroupsOps
 from central_server.registry._members import MembersOps
 from central_server.registry._servers import ServersOps
@@ -15,7 +16,7 @@ from central_server.registry.snapshot import read_snapshot
 from vdx.globalconf.model import SharedParameters
 
 
-class RegistryService(MembersOps, ServersOps, GroupsOps, TrustOps):
+class RegistryService(MembersOps, ServersOps, GroupsOps, TrustOps, ChangesOps):
     """``RegistryService(engine, clock=utc_now, on_change=None)``; every write takes ``actor=``."""
 
     async def snapshot(self) -> SharedParameters:

@@ -104,6 +104,9 @@ server_clients = sa.Table(
     _fk("server_id", "security_servers.id", cascade=True),
     _fk("member_id", "members.id"),
     _fk("subsystem_id", "subsystems.id", nullable=True),
+    # Revision 0003: clientDisable / clientEnable (pr-mserv); a disabled client stays
+    # registered but is left out of the shared parameters.
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.UniqueConstraint("server_id", "member_id", "subsystem_id"),
     sa.Index(
         "uq_server_clients_member_only",
@@ -200,16 +203,50 @@ management_requests = sa.Table(
     ),
 )
 
+# Configuration signing keys (revision 0003 gives them a token and a state): one ``active``
+# key per source signs; ``announced`` keys are listed as verification certificates before they
+# sign (pr-gconf §2.2 key rotation); ``retired`` keys are kept for the record.
 configuration_signing_keys = sa.Table(
     "configuration_signing_keys",
     metadata,
     _id(),
     sa.Column("source", sa.String(16), nullable=False),  # internal / external
+    sa.Column("token_id", sa.String(CODE), nullable=False),
     sa.Column("key_id", sa.String(CODE), nullable=False, unique=True),
     sa.Column("cert_der", sa.LargeBinary, nullable=False),
-    sa.Column("active", sa.Boolean, nullable=False, default=False),
+    sa.Column("state", sa.String(16), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("activated_at", sa.DateTime(timezone=True), nullable=True),
     sa.CheckConstraint("source IN ('internal', 'external')", name="known_source"),
+    sa.CheckConstraint("state IN ('announced', 'active', 'retired')", name="known_state"),
+    # One active key per source, even when two nodes start at once.
+    sa.Index(
+        "uq_configuration_signing_keys_active",
+        "source",
+        unique=True,
+        sqlite_where=sa.text("state = 'active'"),
+        postgresql_where=sa.text("state = 'active'"),
+    ),
+)
+
+# Generations of the global configuration (revision 0003), so that every node on one database
+# serves the same bytes: the newest row is served. ``body`` is the persistence JSON encoding.
+configuration_generations = sa.Table(
+    "configuration_generations",
+    metadata,
+    _id(),
+    sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("node", sa.String(CODE), nullable=False),
+)
+
+# Leases for work one node does at a time (revision 0003): the holder until ``expires_at``.
+leases = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(CODE), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 audit_log = sa.Table(

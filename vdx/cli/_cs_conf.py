@@ -11,6 +11,7 @@ import typer
 
 from central_server.admin_api import conf
 from central_server.admin_api.convert import MAX_CERTIFICATE_CHARS
+from central_server.conf_keys.service import active_certificate
 from central_server.distribution import PersistedGenerationError, load_generation
 from central_server.registry.validation import certificate
 from vdx.cli._cs_session import (
@@ -71,7 +72,8 @@ def anchor_export(
     """Export the configuration anchor security servers start from, and print its hash.
 
     Made from the last generated configuration in the data folder; before the first one,
-    from the registry and the signing certificate at <data_dir>/conf-signing/cert.pem.
+    from the registry and the active internal signing key's certificate (keys on the token),
+    else the legacy one at <data_dir>/conf-signing/cert.pem.
     """
     try:
         conf.check_download_url(url)
@@ -81,6 +83,9 @@ def anchor_export(
     folder = conf.generation_dir(settings.data_dir)
 
     async def from_registry(s: Session) -> bytes:
+        on_token = await active_certificate(s.engine)
+        if on_token is not None:
+            return conf.anchor_from_snapshot(await s.registry.snapshot(), on_token, url, utc_now())
         cert_file = conf.signing_cert_path(s.settings.data_dir)
         if not cert_file.is_file():
             raise refused(

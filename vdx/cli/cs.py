@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from central_server.admin_api import Role, convert
-from vdx.cli import _cs_conf, _cs_requests, _cs_trust
+from vdx.cli import _cs_conf, _cs_keys, _cs_requests, _cs_trust
 from vdx.cli._cs_session import (
     ConfigOption,
     JsonOption,
@@ -51,6 +51,7 @@ app.add_typer(key_app, name="api-key")
 app.add_typer(_cs_conf.conf_app, name="conf")
 app.add_typer(_cs_conf.anchor_app, name="anchor")
 app.add_typer(_cs_requests.app, name="request")
+app.add_typer(_cs_keys.app, name="key")
 
 INITIAL_KEY = "admin"
 

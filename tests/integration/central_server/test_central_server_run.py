@@ -3,6 +3,7 @@ downloads checked with independent tools (openssl dgst, xmlschema)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -19,10 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from tests import vectors
 from vdx.clock import utc_now
 from vdx.globalconf import (
-    AnchorSource,
-    ConfigurationAnchor,
     parse_directory,
-    produce_anchor,
     verify_directory,
 )
 from vdx.globalconf.anchor import parse_anchor
@@ -40,11 +38,14 @@ def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "conf_generation_interval_seconds = 1\nregistration_port = 0\nmanagement_port = 0\n"
         "admin_api_port = 0\n"
     )
+    # The configuration signing keys on the soft token in <data>/tokens (the PIN by environment).
+    environment = {**os.environ, "VDX_CS_TOKEN_PIN": "conf-token-pin"}
     process = subprocess.Popen(  # noqa: S603 - our own console script
         [VDX, "central-server", "run", "--config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=environment,
     )
     assert process.stdout is not None
     base = ""
@@ -56,7 +57,7 @@ def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     try:
         assert base, "central server did not start"
         _wait_for_configuration(base)
-        yield base, data
+        yield base, config
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=15)
@@ -83,21 +84,23 @@ def _wait_for_configuration(base: str) -> None:
 def test_published_directory_verifies_with_the_anchor_alone(
     running: tuple[str, Path], tmp_path: Path
 ) -> None:
-    base, data = running
+    base, config = running
     body, content_type = _get(f"{base}/internalconf")
-    cert_pem = (data / "conf-signing" / "cert.pem").read_bytes()
-    cert = x509.load_pem_x509_certificate(cert_pem)
-    anchor_xml = produce_anchor(
-        ConfigurationAnchor(
-            "VDX",
-            (
-                AnchorSource(
-                    f"{base}/internalconf", (cert.public_bytes(serialization.Encoding.DER),)
-                ),
-            ),
-            utc_now(),
-        )
+    command = [VDX, "cs", "anchor", "export", "--url", f"{base}/internalconf"]
+    command += ["--out", "anchor.xml", "--config", str(config)]
+    exported = subprocess.run(  # noqa: S603 - our own console script
+        command,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
+    assert "Hash (SHA-224)" in exported.stdout
+    anchor_xml = (tmp_path / "anchor.xml").read_bytes()
+    (cert_der,) = parse_anchor(anchor_xml).verification_certs
+    cert = x509.load_der_x509_certificate(cert_der)
+    assert "configuration signing" in cert.subject.rfc4514_string()
+    assert not (config.parent / "data" / "conf-signing").exists()  # no PEM key: the token signs
     directory = parse_directory(body, content_type)
     files = {
         part.content_location: _get(base + part.content_location)[0] for part in directory.parts

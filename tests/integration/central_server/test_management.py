@@ -264,11 +264,6 @@ async def test_failed_auto_approval_leaves_registry(env: Env) -> None:
     await _refused(env, env.client, *signed(body), "InvalidRequest")
 
 
-async def test_unsupported_type_refused(env: Env) -> None:
-    body = body_for(T.CLIENT_RENAME, server=SS1, client=GOV_SUB, subsystem_name="New")
-    await _refused(env, env.client, *signed(body), "Server.UnknownService")
-
-
 async def test_fifty_megabytes_refused_quickly(env: Env) -> None:
     before = await env.registry.snapshot()
     chunk = b"x" * (1024 * 1024)
