@@ -40,7 +40,7 @@ from vdx.clock import utc_now
 from vdx.globalconf import ManagementService as ManagementServiceParams
 from vdx.globalconf import PrivateParameters
 from vdx.identifiers import parse_client
-from vdx.tokens import Token, create_soft_token, open_soft_token
+from vdx.tokens import Token, create_soft_token, open_pkcs11_token, open_soft_token
 
 log = structlog.get_logger("vdx.central_server")
 DEFAULT_PROVIDER = "{instance}:GOV:CENTRAL:MANAGEMENT"
@@ -109,9 +109,17 @@ def _metrics_handler(metrics: CollectorRegistry) -> Callable[[web.Request], obje
     return handler
 
 
-def open_token(folder: Path, pin: str) -> Token:
-    """The node's software token in ``folder``, created on first start; logged in (blocks)."""
+def open_token(folder: Path, pin: str, settings: CentralServerSettings | None = None) -> Token:
+    """The node's token, logged in (blocks): the PKCS#11 token the settings name, else the
+    software token in ``folder``, created on first start."""
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if settings is not None and settings.token_library:
+        # Labels, usages and certificates of PKCS#11 keys live next to the data, not on the HSM.
+        token = open_pkcs11_token(
+            settings.token_library, settings.token_label, folder / "pkcs11-metadata.json"
+        )
+        token.login(pin)
+        return token
     if (folder / f"{TOKEN_ID}.keystore").exists():
         token = open_soft_token(folder, TOKEN_ID)
     else:
@@ -129,7 +137,7 @@ async def signing_keys_for(
         log.warning("conf_signing_pem_fallback", reason="token_pin is not set")
         return None
     pin = settings.token_pin.get_secret_value()
-    token = await asyncio.to_thread(open_token, settings.data_dir / "tokens", pin)
+    token = await asyncio.to_thread(open_token, settings.data_dir / "tokens", pin, settings)
     keys = ConfSigningKeys(engine, token, instance, pin=pin)
     made = await keys.ensure_active(actor=FIRST_START_ACTOR)
     for key in made:

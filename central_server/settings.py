@@ -86,6 +86,18 @@ class CentralServerSettings(BaseSettings):
         default=[5],
         description="Configuration versions generated; the highest is served by default.",
     )
+    token_library: str | None = Field(
+        default=None,
+        description=(
+            "PKCS#11 module (e.g. `/usr/lib/softhsm/libsofthsm2.so`) holding the configuration "
+            "signing keys; unset: the software token in `{data_dir}/tokens`. The PIN is "
+            "`token_pin` in both cases."
+        ),
+    )
+    token_label: str = Field(
+        default="vdx-conf-signing",
+        description="Label of the PKCS#11 token when `token_library` is set.",
+    )
     token_pin: SecretStr | None = Field(
         default=None,
         description=(

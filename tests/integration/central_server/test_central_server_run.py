@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from tests import vectors
+from tests.unit.tokens import softhsm as hsm
 from vdx.clock import utc_now
 from vdx.globalconf import (
     parse_directory,
@@ -29,8 +30,26 @@ VDX = str(Path(sys.executable).parent / "vdx")
 OPENSSL = shutil.which("openssl")
 
 
-@pytest.fixture
-def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def _token_environment(kind: str, tmp_path: Path) -> dict[str, str]:
+    """The configuration signing keys on the soft token in <data>/tokens, or on SoftHSM2."""
+    if kind == "soft":
+        return {"VDX_CS_TOKEN_PIN": "conf-token-pin"}
+    reason = hsm.unavailable()
+    if reason is not None:
+        if vectors.UNDER_CI:
+            pytest.fail(f"CI must run the PKCS#11 tests: {reason}", pytrace=False)
+        pytest.skip(reason)
+    (tmp_path / "hsm").mkdir()
+    return {
+        "SOFTHSM2_CONF": str(hsm.init_token(tmp_path / "hsm")),
+        "VDX_CS_TOKEN_LIBRARY": str(hsm.LIBRARY),
+        "VDX_CS_TOKEN_LABEL": hsm.LABEL,
+        "VDX_CS_TOKEN_PIN": hsm.USER_PIN,
+    }
+
+
+@pytest.fixture(params=["soft", "pkcs11"])
+def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     config = tmp_path / "cs.toml"
     data = tmp_path / "data"
     config.write_text(
@@ -38,8 +57,7 @@ def running(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         "conf_generation_interval_seconds = 1\nregistration_port = 0\nmanagement_port = 0\n"
         "admin_api_port = 0\n"
     )
-    # The configuration signing keys on the soft token in <data>/tokens (the PIN by environment).
-    environment = {**os.environ, "VDX_CS_TOKEN_PIN": "conf-token-pin"}
+    environment = {**os.environ, **_token_environment(request.param, tmp_path)}
     process = subprocess.Popen(  # noqa: S603 - our own console script
         [VDX, "central-server", "run", "--config", str(config)],
         stdout=subprocess.PIPE,
