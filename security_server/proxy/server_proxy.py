@@ -1,0 +1,170 @@
+"""The server proxy: peers' security servers call it over mutual TLS (port 5500).
+
+The caller serves this app with :func:`security_server.proxy.tls.server_ssl_context`
+(client certificate required). Per request: the peer's certificate from the TLS connection,
+decode, verify (:func:`verify_soap_request` / :func:`verify_rest_request`), call the service
+with its URL and timeout from serverconf, sign the answer and return it. A failure before
+the answer can be signed is returned as a bare SOAP fault (``text/xml``, pr-messtransp §2.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from cryptography import x509
+
+from security_server.exchange import (
+    RestReply,
+    build_rest_response,
+    build_soap_response,
+    verify_rest_request,
+    verify_soap_request,
+)
+from security_server.exchange.errors import attributed
+from security_server.proxy import render
+from security_server.proxy.context import ProxyContext
+from security_server.proxy.peers import read_limited
+from security_server.serverconf.snapshot import ServiceEntry
+from vdx.errors import Code, Origin, XRoadError
+from vdx.message import transport, transport_encode
+from vdx.message.transport import TransportMessage
+
+CONTEXT = web.AppKey("proxy_context", ProxyContext)
+SERVICES = web.AppKey("service_session", aiohttp.ClientSession)
+
+
+def create_server_proxy(context: ProxyContext) -> web.Application:
+    app = web.Application(client_max_size=context.max_body_bytes)
+    app[CONTEXT] = context
+    app.cleanup_ctx.append(_service_session)
+    app.router.add_post("/{tail:.*}", _handle)
+    return app
+
+
+async def _service_session(app: web.Application) -> AsyncIterator[None]:
+    # Pooled keep-alive connections to the providers' services; timeouts are per service.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None)) as session:
+        app[SERVICES] = session
+        yield
+
+
+def peer_certificate(request: web.Request) -> x509.Certificate | None:
+    """The certificate the TLS peer presented, or None (no TLS, or no certificate)."""
+    if request.transport is None:
+        return None
+    ssl_object = request.transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    return x509.load_der_x509_certificate(der) if der else None
+
+
+async def _handle(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT]
+    try:
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise XRoadError(Code.INVALID_REQUEST, "Request exceeds the size limit") from None
+        with attributed(Origin.SERVER_PROXY):
+            message = transport.decode(body, request.headers.get("Content-Type"), context.limits)
+        if message.rest_request is not None:
+            signed = await _rest(request, message)
+        else:
+            signed = await _soap(request, message)
+    except XRoadError as error:
+        return render.soap_fault(error, Origin.SERVER_PROXY, side="server_proxy")
+    except Exception as exc:  # noqa: BLE001 - never a stack trace to the peer (rule 3)
+        render.log.exception("server_proxy_failed")
+        return render.soap_fault(render.unexpected(exc, Origin.SERVER_PROXY), Origin.SERVER_PROXY)
+    encoded = transport_encode.encode(signed)
+    return web.Response(body=encoded.body, headers={"Content-Type": encoded.content_type})
+
+
+async def _soap(request: web.Request, message: TransportMessage) -> TransportMessage:
+    context = request.app[CONTEXT]
+    verified = verify_soap_request(
+        message,
+        peer_cert=peer_certificate(request),
+        conf=context.conf(),
+        serverconf=context.serverconf(),
+        trust=context.trust(),
+        now=context.clock(),
+    )
+    body, content_type = verified.service_request()
+    reply = await _call_service(
+        request,
+        verified.service,
+        "POST",
+        verified.service.url,
+        [("Content-Type", content_type)],
+        body,
+    )
+    if reply.status >= 400 and reply.status != 500:  # SOAP faults come as 500
+        raise _service_failed(Code.HTTP_ERROR, f"Service answered HTTP {reply.status}")
+    with attributed(Origin.SERVER_PROXY):
+        material = context.signing(verified.service.service_id.provider.member)
+    return build_soap_response(
+        verified,
+        reply.body or b"",
+        reply.header("Content-Type"),
+        signing_material=material,
+        now=context.clock(),
+        limits=context.limits,
+    )
+
+
+async def _rest(request: web.Request, message: TransportMessage) -> TransportMessage:
+    context = request.app[CONTEXT]
+    verified = verify_rest_request(
+        message,
+        peer_cert=peer_certificate(request),
+        conf=context.conf(),
+        serverconf=context.serverconf(),
+        trust=context.trust(),
+        now=context.clock(),
+    )
+    reply = await _call_service(
+        request,
+        verified.service,
+        verified.part.method,
+        verified.service_url(),
+        list(verified.service_headers()),
+        verified.body,
+    )
+    with attributed(Origin.SERVER_PROXY):
+        material = context.signing(verified.service.service_id.provider.member)
+    return build_rest_response(verified, reply, signing_material=material, now=context.clock())
+
+
+async def _call_service(  # noqa: PLR0917 - one HTTP request, each part named
+    request: web.Request,
+    service: ServiceEntry,
+    method: str,
+    url: str,
+    headers: list[tuple[str, str]],
+    body: bytes | None,
+) -> RestReply:
+    """Call the provider's service within its timeout; failures are ``ServiceFailed.*``."""
+    context = request.app[CONTEXT]
+    session = request.app[SERVICES]
+    timeout = aiohttp.ClientTimeout(total=service.timeout or None)
+    try:
+        async with session.request(
+            method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False
+        ) as response:
+            data = await read_limited(response.content, context.max_body_bytes)
+            return RestReply(
+                response.status, response.reason or "", tuple(response.headers.items()), data
+            )
+    except TimeoutError:
+        raise _service_failed(Code.NETWORK_ERROR, "Service did not answer in time") from None
+    except aiohttp.ClientError as exc:
+        render.log.info("service_unreachable", service=service.service_id.to_path(), error=str(exc))
+        raise _service_failed(Code.NETWORK_ERROR, "Cannot reach the service") from None
+
+
+def _service_failed(code: Code, message: str) -> XRoadError:
+    return XRoadError(code, message, Origin.SERVER_PROXY, service_failed=True)

@@ -1,0 +1,266 @@
+"""Two security servers on 127.0.0.1 for the proxy tests (no tests here).
+
+The federation of :mod:`tests.unit.security_server.exchange_support` with its addresses and
+service URLs pointing at real, ephemeral ports: the consumer's client proxy (plain HTTP),
+both server proxies (mutual TLS with the test PKI's auth certificates), and the producer's
+SOAP and REST services. Every context reads through :class:`Current`, so a test swaps the
+configuration as the composition root would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiohttp import web
+
+from security_server.confclient.model import GlobalConfiguration, build_configuration
+from security_server.exchange import SigningMaterial
+from security_server.proxy import (
+    AuthMaterial,
+    ProxyContext,
+    create_client_proxy,
+    create_server_proxy,
+    server_ssl_context,
+)
+from security_server.serverconf.model import (
+    BASE_ENDPOINT,
+    ClientState,
+    ConnectionType,
+    DescriptionKind,
+    ServerIdentity,
+)
+from security_server.serverconf.snapshot import (
+    ClientEntry,
+    Grant,
+    ServerConfSnapshot,
+    ServiceEntry,
+    build_snapshot,
+)
+from tests.unit.crypto import pki
+from tests.unit.security_server import exchange_support as es
+from vdx.identifiers import ClientId
+
+HOST = "127.0.0.1"
+ROGUE = "SS-X"  # an auth certificate from the approved CA, registered to nobody
+
+
+def bound_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 0))
+    return sock
+
+
+def port_of(sock: socket.socket) -> int:
+    return int(sock.getsockname()[1])
+
+
+def closed_port() -> int:
+    """A port nothing listens on (bound, then released)."""
+    with bound_socket() as sock:
+        return port_of(sock)
+
+
+def auth_material(server_code: str) -> AuthMaterial:
+    return AuthMaterial(es.auth_cert(server_code), pki.key(f"auth-{server_code}"))
+
+
+def configuration(consumer_address: str, producer_address: str) -> GlobalConfiguration:
+    shared = es.shared_parameters(producer_address=producer_address)
+    servers = tuple(
+        dataclasses.replace(s, address=consumer_address) if s.server_code == "SS-C" else s
+        for s in shared.security_servers
+    )
+    return build_configuration(
+        dataclasses.replace(shared, security_servers=servers),
+        None,
+        expire_date=es.NOW + timedelta(minutes=10),
+        version=4,
+        source_url="http://cs.test/internalconf",
+        directory_digest=b"\0" * 32,
+    )
+
+
+def producer_soap_serverconf(service_url: str) -> ServerConfSnapshot:
+    services = [
+        ServiceEntry(s, DescriptionKind.WSDL, service_url, 5, True)
+        for s in (es.GET_STATE, es.CLOSED)
+    ]
+    return build_snapshot(
+        ServerIdentity(es.SS_P),
+        [ClientEntry(es.PRODUCER, ClientState.REGISTERED, ConnectionType.HTTP)],
+        services,
+        [Grant(es.GET_STATE, BASE_ENDPOINT, es.CONSUMER)],
+        {},
+    )
+
+
+def producer_rest_serverconf(base_url: str) -> ServerConfSnapshot:
+    pets = ServiceEntry(
+        es.PETS,
+        DescriptionKind.OPENAPI3,
+        base_url,
+        5,
+        True,
+        endpoints=(BASE_ENDPOINT, es.PETS_READ),
+    )
+    return build_snapshot(
+        ServerIdentity(es.SS_P),
+        [ClientEntry(es.PRODUCER_REST, ClientState.REGISTERED, ConnectionType.HTTP)],
+        [pets],
+        [Grant(es.PETS, es.PETS_READ, es.CONSUMER_APP)],
+        {},
+    )
+
+
+@dataclass
+class Current:
+    """What the providers return now; tests replace fields to swap configuration."""
+
+    conf: GlobalConfiguration
+    consumer_serverconf: ServerConfSnapshot
+    producer_serverconf: ServerConfSnapshot
+
+
+def context(
+    current: Current, server_code: str, *, producer: bool, auth_code: str | None = None
+) -> ProxyContext:
+    auth = auth_material(auth_code or server_code)
+    ocsp = (es.ocsp(auth.certificate),)
+
+    def serverconf() -> ServerConfSnapshot:
+        return current.producer_serverconf if producer else current.consumer_serverconf
+
+    def signing(member: ClientId) -> SigningMaterial:
+        return es.signing(member.member_code)
+
+    return ProxyContext(
+        conf=lambda: current.conf,
+        serverconf=serverconf,
+        trust=lambda: current.conf.trust,
+        signing=signing,
+        auth=lambda: auth,
+        auth_ocsp=lambda: ocsp,
+        clock=lambda: es.NOW,
+        peer_port=1,  # every address here carries its port
+    )
+
+
+# ---------------------------------------------------------------- the producer's services
+
+
+def state_answer(request_xml: bytes) -> bytes:
+    """getstate.answer's shape: the request's header, ``getStateResponse`` echoing the value."""
+    head, _, rest = request_xml.partition(b"<SOAP-ENV:Body>")
+    value = rest.split(b"<xroad:getState>", 1)[1].split(b"</xroad:getState>", 1)[0]
+    body = (
+        b"<SOAP-ENV:Body><xroad:getStateResponse><response>"
+        + value
+        + b"</response></xroad:getStateResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>"
+    )
+    return head + body
+
+
+CALLS = web.AppKey("calls", list[str])
+
+
+async def _soap_service(request: web.Request) -> web.Response:
+    request.app[CALLS].append(request.path)
+    answer = state_answer(await request.read())
+    return web.Response(body=answer, headers={"Content-Type": "text/xml; charset=utf-8"})
+
+
+async def _pet(request: web.Request) -> web.Response:
+    return web.json_response(
+        {"id": request.match_info["pet_id"], "client": request.headers.get("X-Road-Client")}
+    )
+
+
+def services_app(calls: list[str]) -> web.Application:
+    app = web.Application()
+    app[CALLS] = calls
+    app.router.add_post("/soap", _soap_service)
+    app.router.add_get("/api/pets/{pet_id}", _pet)
+    return app
+
+
+# ---------------------------------------------------------------- the running federation
+
+
+@dataclass
+class Federation:
+    current: Current
+    client_proxy_url: str
+    producer_port: int
+    consumer_port: int
+    service_url: str
+    rest_url: str
+    rogue_port: int
+    service_calls: list[str] = field(default_factory=list)
+    runners: list[web.AppRunner] = field(default_factory=list)
+
+    def swap_producer_address(self, port: int) -> None:
+        self.current.conf = configuration(f"{HOST}:{self.consumer_port}", f"{HOST}:{port}")
+
+
+async def _serve(
+    federation_runners: list[web.AppRunner],
+    app: web.Application,
+    sock: socket.socket,
+    ssl_context: ssl.SSLContext | None = None,
+) -> None:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.SockSite(runner, sock, ssl_context=ssl_context)
+    await site.start()
+    federation_runners.append(runner)
+
+
+@asynccontextmanager
+async def federation() -> AsyncIterator[Federation]:
+    socks = {name: bound_socket() for name in ("client", "consumer", "producer", "rogue", "is")}
+    ports = {name: port_of(sock) for name, sock in socks.items()}
+    service_base = f"http://{HOST}:{ports['is']}"
+    current = Current(
+        configuration(f"{HOST}:{ports['consumer']}", f"{HOST}:{ports['producer']}"),
+        es.consumer_serverconf(),
+        producer_soap_serverconf(f"{service_base}/soap"),
+    )
+    fed = Federation(
+        current,
+        f"http://{HOST}:{ports['client']}",
+        ports["producer"],
+        ports["consumer"],
+        f"{service_base}/soap",
+        f"{service_base}/api/",
+        ports["rogue"],
+    )
+    trust = current.conf.trust
+    consumer_ctx = context(current, "SS-C", producer=False)
+    producer_ctx = context(current, "SS-P", producer=True)
+    rogue_ctx = context(current, "SS-P", producer=True, auth_code=ROGUE)
+    try:
+        await _serve(fed.runners, services_app(fed.service_calls), socks["is"])
+        await _serve(fed.runners, create_client_proxy(consumer_ctx), socks["client"])
+        for name, ctx in (
+            ("consumer", consumer_ctx),
+            ("producer", producer_ctx),
+            ("rogue", rogue_ctx),
+        ):
+            tls = server_ssl_context(ctx.auth(), trust)
+            await _serve(fed.runners, create_server_proxy(ctx), socks[name], ssl_context=tls)
+        yield fed
+    finally:
+        for runner in reversed(fed.runners):
+            await runner.cleanup()
+        for sock in socks.values():
+            sock.close()
+
+
+__all__ = ["Federation", "federation"]
