@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from vdx import __version__
-from vdx.cli import central, conf, cs, evidence, logs, message, testca
+from vdx.cli import central, conf, cs, evidence, logs, message, security_server, testca
 
 app = typer.Typer(
     name="vdx",
@@ -19,6 +19,7 @@ app.add_typer(message.app, name="message")
 app.add_typer(conf.app, name="conf", help="Verify global configuration directories.")
 app.add_typer(testca.app, name="testca")
 app.add_typer(central.app, name="central-server")
+app.add_typer(security_server.app, name="security-server")
 app.add_typer(cs.app, name="cs", help="Administer the central server's registry.")
 app.add_typer(evidence.asic_app, name="asic", help="Verify ASiC-E evidence containers.")
 app.add_typer(evidence.archive_app, name="archive", help="Verify message-log archives.")

@@ -1,0 +1,171 @@
+"""The security server's one settings model (ARCHITECTURE rule 6): a file, then ``VDX_SS_...``.
+
+Read once at the composition root by :func:`load_settings` and passed down as plain values.
+Defaults follow the X-Road security server defaults (security server user guide, network
+ports): client proxy 8080, server proxy 5500 (mutual TLS), OCSP responses for peers 5577,
+admin API 4000; the global configuration is downloaded every 60 s (pr-gconf §5).
+
+``python -m security_server.settings --markdown`` prints the settings reference committed as
+``docs/reference/security-server-settings.md``; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "VDX_SS_"
+SQLITE_FILE = "security-server.db"
+
+
+class SecurityServerSettings(BaseSettings):
+    """Settings of one security server node."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=False)
+
+    data_dir: Path = Field(
+        default=Path("/var/lib/vdx/security-server"),
+        description=(
+            "Folder of the embedded database, the downloaded global configuration "
+            "(`{data_dir}/globalconf`) and the software token (`{data_dir}/tokens`)."
+        ),
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the server configuration database. Default: "
+            f"`sqlite+aiosqlite:///{{data_dir}}/{SQLITE_FILE}`; production: "
+            "`postgresql+asyncpg://user@host/db`."
+        ),
+    )
+    anchor_file: Path | None = Field(
+        default=None,
+        description=(
+            "Configuration anchor (XML) of the instance, as exported by the central server. "
+            "Required to run."
+        ),
+    )
+    listen_host: str = Field(default="127.0.0.1", description="Address every listener binds to.")
+    client_proxy_port: int = Field(
+        default=8080, ge=0, le=65535, description="Client proxy for information systems (HTTP)."
+    )
+    server_proxy_port: int = Field(
+        default=5500,
+        ge=0,
+        le=65535,
+        description="Server proxy for other security servers (mutual TLS, auth certificate).",
+    )
+    ocsp_port: int = Field(
+        default=5577,
+        ge=0,
+        le=65535,
+        description="OCSP responses of this server's auth certificate for peers (pr-messtransp).",
+    )
+    admin_api_port: int = Field(
+        default=4000, ge=0, le=65535, description="Admin listener: `/health`, `/metrics`."
+    )
+    conf_download_interval_seconds: float = Field(
+        default=60, gt=0, description="How often the global configuration is downloaded."
+    )
+    token_pin: SecretStr | None = Field(
+        default=None,
+        description=(
+            "PIN of the software token in `{data_dir}/tokens` holding the sign and auth keys "
+            "(created empty on first start). Prefer the environment (`VDX_SS_TOKEN_PIN`) to "
+            "the file. Unset: no keys are available and the proxies refuse traffic."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _derived(self) -> Self:
+        if self.database_url is None:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{SQLITE_FILE}"
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL, never None after validation."""
+        assert self.database_url is not None  # noqa: S101 - set by the validator above
+        return self.database_url
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init arguments; the environment wins over the file.
+        del settings_cls, dotenv_settings, file_secret_settings
+        return env_settings, init_settings
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """Settings from a ``.toml`` or ``.json`` file (a table at top level)."""
+    data: Any
+    if path.suffix == ".toml":
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    elif path.suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+    else:
+        raise ValueError(f"{path}: settings files are .toml or .json")
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the settings file must hold a table / object")
+    return data
+
+
+def load_settings(path: Path | None) -> SecurityServerSettings:
+    """Read ``path`` (when given), then let ``VDX_SS_*`` environment variables override it."""
+    values = read_file(path) if path is not None else {}
+    return SecurityServerSettings(**values)
+
+
+def _default_text(name: str) -> str:
+    if name == "database_url":
+        return f"`sqlite+aiosqlite:///{{data_dir}}/{SQLITE_FILE}`"
+    default = SecurityServerSettings.model_fields[name].default
+    return "(none)" if default is None else f"`{default}`"
+
+
+def markdown() -> str:
+    """The settings reference, generated from the model."""
+    lines = [
+        "# Security server settings",
+        "",
+        "<!-- Generated by `python -m security_server.settings --markdown`; do not edit. -->",
+        "",
+        "Read from the file given with `--config` (TOML or JSON), then from the environment;",
+        f"an environment variable `{ENV_PREFIX}<NAME>` overrides the file. Port 0 picks a free",
+        "port (development).",
+        "",
+        "| Setting | Environment | Type | Default | Description |",
+        "|---|---|---|---|---|",
+    ]
+    for name, field in SecurityServerSettings.model_fields.items():
+        kind = getattr(field.annotation, "__name__", None) or str(field.annotation)
+        kind = kind.replace("|", "\\|")
+        lines.append(
+            f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | {kind} | {_default_text(name)} "
+            f"| {field.description or ''} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["--markdown"]:
+        sys.stderr.write("usage: python -m security_server.settings --markdown\n")
+        return 2
+    sys.stdout.write(markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
