@@ -8,7 +8,6 @@ providers read per message without blocking the event loop (ARCHITECTURE rule 5)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,14 +80,15 @@ def open_token(folder: Path, pin: str) -> Token:
 
 
 def _private_key(token: Token, key_id: str) -> PrivateKeyTypes | None:
-    """The TLS key of the auth certificate. ``ssl`` needs the key itself, and the token API
-    only signs; until the token offers a TLS export (or a PKCS#11 engine), the software
-    token's unsealed key is read directly. PKCS#11 keys cannot serve TLS yet."""
+    """The TLS key of the auth certificate: ``ssl`` needs the key itself, which only the
+    software token can hand out; PKCS#11 keys cannot serve TLS until a TLS engine is wired."""
     backend = token.backend
     if not isinstance(backend, SoftToken):
         return None
-    keys: Mapping[str, PrivateKeyTypes] = backend._keys
-    return keys.get(key_id)
+    try:
+        return backend.tls_private_key(key_id)
+    except XRoadError:
+        return None
 
 
 def _member(cert: x509.Certificate, trust: TrustConfig) -> ClientId | None:

@@ -219,6 +219,17 @@ class SoftToken:
             raise token_error(SignerCode.KEY_NOT_FOUND, f"key {key_id!r}")
         return PrivateKeySigner(key, hash_name).sign(data)
 
+    def tls_private_key(self, key_id: str) -> _PrivateKey:
+        """The unsealed key, for a TLS stack that must hold it (Python's ``ssl`` loads keys,
+        it cannot delegate the handshake signature). Software keys only, while logged in; a
+        PKCS#11 key stays on its device and needs a TLS engine instead."""
+        with self._lock:
+            self._require_active()
+            key = self._keys.get(key_id)
+        if key is None:
+            raise token_error(SignerCode.KEY_NOT_FOUND, f"key {key_id!r}")
+        return key
+
     def _require_active(self) -> None:
         if self._aes_key is None:
             raise token_error(SignerCode.TOKEN_NOT_ACTIVE, f"token {self._token_id!r}")

@@ -272,3 +272,17 @@ def test_concurrent_use_from_threads(soft_token: Token) -> None:
     soft_token.login(PIN)
     for record in made:
         assert soft_token.signer(record.key_id).sign(b"still there")
+
+
+def test_tls_private_key_only_while_logged_in(tmp_path: Path) -> None:
+    token = create_soft_token(tmp_path, "softToken-tls", PIN, scrypt_n=2**14)
+    token.login(PIN)
+    key = token.generate_key("auth", KeyUsage.AUTHENTICATION, KeyAlgorithm.EC_P256)
+    backend = token.backend
+    assert isinstance(backend, SoftToken)
+    assert backend.tls_private_key(key.key_id).public_key() is not None
+    with pytest.raises(TokenError):
+        backend.tls_private_key("no-such-key")
+    token.logout()
+    with pytest.raises(TokenError):
+        backend.tls_private_key(key.key_id)
