@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from trust_services import pki
 from trust_services.ocsp_responder import CertRecord
 from trust_services.tsa import DEFAULT_POLICY
+from vdx.fileio import write_atomic
 
 MANIFEST = "testca.json"
 _SCHEMA = """
@@ -110,10 +111,8 @@ class CaDirectory:
         return data
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
-        path = self.root / MANIFEST
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-        tmp.replace(path)  # atomic: readers never see half a file
+        # Atomic: a running `serve` and the CLI read it while it changes.
+        write_atomic(self.root / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode())
 
     def init(
         self,

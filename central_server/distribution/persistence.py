@@ -1,21 +1,20 @@
 """Keep the last generation on disk so a restarted central server serves it at once.
 
 One JSON file, ``generation.json``, replaced atomically: written to a temporary file in the
-same folder, flushed and fsynced, renamed over the old one, and the folder fsynced. Blocking:
-callers on the event loop run these functions in a thread.
+same folder, flushed and fsynced, renamed over the old one, and the folder fsynced
+(:func:`vdx.fileio.write_atomic`). Blocking: callers on the event loop run these in a thread.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from central_server.confgen import GeneratedConfiguration, GeneratedFile, VersionDirectories
+from vdx.fileio import write_atomic
 from vdx.globalconf import ProducedDirectory
 
 FILE_NAME = "generation.json"
@@ -102,21 +101,7 @@ def save_generation(folder: Path, generation: GeneratedConfiguration) -> Path:
     """Atomically replace ``folder/generation.json``; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / FILE_NAME
-    temporary = folder / f".{FILE_NAME}.{os.getpid()}.tmp"
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(encode_generation(generation))
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)  # make the rename itself durable
-    finally:
-        os.close(descriptor)
+    write_atomic(target, encode_generation(generation))
     return target
 
 

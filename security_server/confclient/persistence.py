@@ -3,19 +3,17 @@
 What is stored is what was downloaded (the signed directory and the files, byte for byte), not
 the parsed value: at start it is verified again against the anchor at the current time, so a
 file changed on disk is refused like one changed on the wire. One JSON file, replaced
-atomically: temporary file in the same folder, flushed and fsynced, renamed over the old one,
-then the folder fsynced. Blocking: the client runs these in a thread.
+atomically (:func:`vdx.fileio.write_atomic`). Blocking: the client runs these in a thread.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
 from pathlib import Path
 
 from security_server.confclient.verify import RawDownload
+from vdx.fileio import write_atomic
 
 FILE_NAME = "globalconf.json"
 FORMAT = 1
@@ -67,21 +65,7 @@ def save(folder: Path, raw: RawDownload) -> Path:
     """Atomically replace ``folder/globalconf.json``; returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / FILE_NAME
-    temporary = folder / f".{FILE_NAME}.{os.getpid()}.tmp"
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(encode(raw))
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)  # make the rename itself durable
-    finally:
-        os.close(descriptor)
+    write_atomic(target, encode(raw))
     return target
 
 

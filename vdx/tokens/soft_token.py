@@ -28,10 +28,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from vdx.crypto.xades_create import PrivateKeySigner
+from vdx.fileio import write_atomic
 from vdx.tokens.backend import HASH_NAMES
 from vdx.tokens.errors import SignerCode, keyconf_error, token_error
 from vdx.tokens.model import KeyAlgorithm
-from vdx.tokens.storage import b64, unb64, write_atomic
+from vdx.tokens.storage import b64, unb64
 
 KEYSTORE_FORMAT = "vdx-softtoken-1"
 DEFAULT_SCRYPT_N = 2**15  # 32 MiB with r=8: ~0.1 s per login (RFC 7914 §2 guidance)

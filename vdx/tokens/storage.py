@@ -10,15 +10,13 @@ the old or the new file, never half of one.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from vdx.fileio import write_atomic
 from vdx.tokens.errors import keyconf_error
 from vdx.tokens.model import (
     CertRecord,
@@ -30,27 +28,6 @@ from vdx.tokens.model import (
 )
 
 METADATA_FORMAT = "vdx-token-metadata-1"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data``: owner read/write only (0600), all or nothing."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)  # make the rename itself durable
-    finally:
-        os.close(directory)
 
 
 def b64(data: bytes) -> str:
