@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from aiohttp import web
 
 from central_server.app import build
 from central_server.settings import CentralServerSettings, load_settings
+from vdx.cli._serve import listening, wait_for_stop
 
 app = typer.Typer(help="Run the central server.", no_args_is_help=True)
 
@@ -42,25 +41,10 @@ def run(
 
 async def _run(settings: CentralServerSettings) -> None:
     server = await build(settings)
-    runners: list[web.AppRunner] = []
     try:
-        for name, (application, port, tls_context) in server.apps.items():
-            runner = web.AppRunner(application, access_log=None)
-            await runner.setup()
-            site = web.TCPSite(runner, settings.listen_host, port, ssl_context=tls_context)
-            await site.start()
-            runners.append(runner)
-            bound = runner.addresses[0][1]
-            scheme = "https" if tls_context else "http"
-            typer.echo(f"{name:12} {scheme}://{settings.listen_host}:{bound}")
-        typer.echo("central server running; Ctrl-C stops it")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        async with listening(server.apps, settings.listen_host):
+            typer.echo("central server running; Ctrl-C stops it")
+            await wait_for_stop()
     finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
         await server.engine.dispose()
         typer.echo("central server stopped")

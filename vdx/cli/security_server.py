@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from aiohttp import web
 
 from security_server.app import build
 from security_server.settings import SecurityServerSettings, load_settings
+from vdx.cli._serve import listening, wait_for_stop
 from vdx.errors import XRoadError
 
 app = typer.Typer(help="Run the security server.", no_args_is_help=True)
@@ -43,28 +42,13 @@ def run(
 
 async def _run(settings: SecurityServerSettings) -> None:
     server = await build(settings)
-    runners: list[web.AppRunner] = []
     try:
-        for name, (application, port, tls_context) in server.apps.items():
-            runner = web.AppRunner(application, access_log=None)
-            await runner.setup()
-            runners.append(runner)
-            site = web.TCPSite(runner, settings.listen_host, port, ssl_context=tls_context)
-            await site.start()
-            bound = runner.addresses[0][1]
-            scheme = "https" if tls_context else "http"
-            typer.echo(f"{name:13} {scheme}://{settings.listen_host}:{bound}")
-        for name, reason in server.skipped.items():
-            typer.echo(f"{name:13} not started: {reason}")
-        typer.echo("security server running; Ctrl-C stops it")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        async with listening(server.apps, settings.listen_host):
+            for name, reason in server.skipped.items():
+                typer.echo(f"{name:13} not started: {reason}")
+            typer.echo("security server running; Ctrl-C stops it")
+            await wait_for_stop()
     finally:
-        for runner in reversed(runners):
-            await runner.cleanup()
         await server.engine.dispose()
         typer.echo("security server stopped")
 

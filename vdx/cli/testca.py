@@ -10,7 +10,6 @@ import asyncio
 import dataclasses
 import json
 import re
-import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +22,7 @@ from trust_services import issuance, profiles
 from trust_services.app import create_app
 from trust_services.store import CaDirectory, StoreError
 from trust_services.tsa import DEFAULT_POLICY
+from vdx.cli._serve import wait_for_stop
 from vdx.clock import utc_now
 
 app = typer.Typer(help="Development CA, OCSP responder and time-stamping authority.")
@@ -94,12 +94,8 @@ async def _serve(store: CaDirectory, host: str, port: int) -> None:
     typer.echo(f"test CA serving on {base}", err=False)
     for key in ("issue_url", "ocsp_url", "tsa_url"):
         typer.echo(f"  {key:10} {manifest[key]}")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await wait_for_stop()
     finally:
         await runner.cleanup()
         typer.echo("test CA stopped")
