@@ -130,8 +130,10 @@ class ConfigurationPublisher:
         """A node that failed to generate (say, its token lacks the active key) lets another
         node take the next round instead of holding the lease while failing."""
         if self._shared is not None:
-            with contextlib.suppress(Exception):  # best effort: the lease expires anyway
+            try:
                 await self._shared.release()
+            except Exception:  # best effort: the lease expires anyway; the operator sees why
+                log.warning("conf_lease_release_failed", exc_info=True)
 
     async def _shared_round(self) -> bool:
         """Serve the newest stored generation; whether this node is to generate the next."""

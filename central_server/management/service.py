@@ -247,4 +247,5 @@ class ManagementService:
             enabled = body.type is T.CLIENT_ENABLE
             await registry.set_client_enabled(body.server, client, enabled, actor=actor)
         else:
-            raise NotImplementedError(f"applying {body.type}")  # every type is handled above
+            # Unreachable: _apply dispatches only these four types here.
+            raise ValueError(f"{body.type} is not a client change")

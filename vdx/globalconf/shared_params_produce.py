@@ -28,7 +28,8 @@ SUPPORTED_VERSIONS = (5, 6)
 def produce_shared_params(params: SharedParameters, version: int = 5) -> bytes:
     """Encode ``params`` as shared-params.xml of configuration ``version`` (5 or 6)."""
     if version not in SUPPORTED_VERSIONS:
-        raise NotImplementedError(f"Producing shared parameters v{version} is not supported")
+        # V2-V4 are read (older peers publish them) but a VDX central server publishes V5/V6.
+        raise ValueError(f"Shared parameters are produced in versions 5 and 6, not {version}")
     if not params.sources:  # v5 ``source`` has minOccurs 1
         raise malformed("Shared parameters need at least one configuration source")
     v6 = version == 6

@@ -152,7 +152,7 @@ def test_server_client_must_be_listed(rsa_key: SigningKey) -> None:
     with pytest.raises(XRoadError) as excinfo:
         produce_shared_params(broken)
     assert excinfo.value.code == Code.MALFORMED_GLOBALCONF
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(ValueError, match="versions 5 and 6"):
         produce_shared_params(params, version=2)
 
 
