@@ -42,7 +42,7 @@ from security_server.proxy import (
 from security_server.serverconf.service import ServerConfService
 from security_server.serverconf.snapshot import ServerConfSnapshot
 from security_server.settings import SecurityServerSettings
-from security_server.signer.ocsp_client import OcspClient
+from security_server.signer.ocsp_client import CachedResponse, OcspClient
 from security_server.storage import open_engine
 from vdx.clock import utc_now
 from vdx.crypto.trust import TrustConfig
@@ -70,6 +70,9 @@ class SecurityServer:
     keys: KeyMaterial = field(default_factory=KeyMaterial)
     # Hex SHA-1 of one of our certificates -> its latest verified OCSP response (DER).
     ocsp: dict[str, bytes] = field(default_factory=dict)
+    # The OCSP client's cache, kept across refresh rounds so that a response is fetched again
+    # only when due and a fresh one survives a responder outage (ocsp_refresh).
+    ocsp_cache: dict[tuple[bytes, int], CachedResponse] = field(default_factory=dict)
     apps: dict[str, Listener] = field(default_factory=dict)
     # Listener name -> why it was not started.
     skipped: dict[str, str] = field(default_factory=dict)
@@ -127,7 +130,7 @@ class SecurityServer:
         trust = self.trust()
         keys = await asyncio.to_thread(load_material, self.token, trust)
         if session is not None and trust is not None:
-            keys = await self._with_ocsp(keys, OcspClient(session, trust))
+            keys = await self._with_ocsp(keys, OcspClient(session, trust, cache=self.ocsp_cache))
         self.keys = keys
 
     async def _with_ocsp(self, keys: KeyMaterial, client: OcspClient) -> KeyMaterial:

@@ -119,12 +119,14 @@ async def test_ocsp_outage_keeps_a_fresh_response_and_refuses_a_stale_one(
     working = OcspClient(federation.session, federation.trust([]))
     now = utc_now()
     good = await working.get(cert, federation.ca.issuing.cert, now)
+    # A new client over the same cache, as the security server builds one each refresh round;
+    # the responder is now down.
     broken = OcspClient(
         federation.session,
         federation.trust([], ocsp_urls=[f"http://127.0.0.1:{_closed_port()}/ocsp"]),
         timeout_seconds=2,
+        cache=working.cache,
     )
-    broken.cache.update(working.cache)  # the same cache, the responder now down
     due = now + dt.timedelta(seconds=broken.fetch_interval_seconds + 1)
     kept = await broken.get(cert, federation.ca.issuing.cert, due)
     assert kept.der == good.der
