@@ -2,12 +2,14 @@
 
 The request travels as a REST header part (signed as ``/message.xml``) and, when it has one,
 its body (``/attachment1``); with a body the two are signed through a hash chain. The answer
-must carry ``X-Road-Request-Hash``: the digest of exactly what was sent (pr-rest §4.5).
+must name the request's client, service and message id, and carry ``X-Road-Request-Hash``: the
+digest of exactly what was sent (pr-rest §4.3).
 """
 
 from __future__ import annotations
 
 import hmac
+import urllib.parse
 import uuid
 from datetime import datetime
 
@@ -117,14 +119,43 @@ def check_rest_response(
         if answer is None:
             raise XRoadError(Code.INVALID_MESSAGE, "Response carries no REST response part")
     with attributed(Origin.CLIENT_PROXY, service_failed=True):
-        claimed = answer.header(rest.H_REQUEST_HASH)
-        if claimed is None:
-            raise XRoadError(Code.INCONSISTENT_RESPONSE, "Response lacks the request hash")
-        if not hmac.compare_digest(claimed.strip().encode(), prepared.request_hash.encode()):
-            raise XRoadError(
-                Code.INCONSISTENT_RESPONSE, "Request hash in the response does not match"
-            )
+        check_consistency(prepared, answer.headers)
     return RestReply(answer.status, answer.reason, answer.headers, response.rest_body)
+
+
+def check_consistency(prepared: PreparedRestRequest, headers: tuple[tuple[str, str], ...]) -> None:
+    """The provider's server answers this request: the same client, service and message id
+    and the request's hash (pr-rest §4.3; the reference client proxy compares all four)."""
+    sent_id = _single(prepared.part.headers, rest.H_ID)
+    expected = (
+        (rest.H_CLIENT, _id_parts(prepared.client.to_path())),
+        (rest.H_SERVICE, _id_parts(prepared.service.to_path())),
+    )
+    for name, wanted in expected:
+        value = _single(headers, name)
+        if value is None or _id_parts(value) != wanted:
+            raise XRoadError(Code.INCONSISTENT_RESPONSE, f"Response {name} does not match request")
+    if _single(headers, rest.H_ID) != sent_id:
+        raise XRoadError(Code.INCONSISTENT_RESPONSE, f"Response {rest.H_ID} does not match request")
+    claimed = _single(headers, rest.H_REQUEST_HASH)
+    if claimed is None:
+        raise XRoadError(Code.INCONSISTENT_RESPONSE, "Response lacks the request hash")
+    if not hmac.compare_digest(claimed.strip().encode(), prepared.request_hash.encode()):
+        raise XRoadError(Code.INCONSISTENT_RESPONSE, "Request hash in the response does not match")
+
+
+def _single(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """The one value of ``name``; a repeated X-Road header cannot be trusted to mean one thing."""
+    wanted = name.lower()
+    values = [value.strip() for key, value in headers if key.lower() == wanted]
+    if len(values) > 1:
+        raise XRoadError(Code.INCONSISTENT_RESPONSE, f"Response repeats {name}")
+    return values[0] if values else None
+
+
+def _id_parts(value: str) -> tuple[str, ...]:
+    # A peer may percent-encode each part (pr-rest §4.2); compare the decoded parts.
+    return tuple(urllib.parse.unquote(part) for part in value.split("/"))
 
 
 def error_of(fault: SoapFault) -> XRoadError:

@@ -23,9 +23,15 @@ from vdx.errors import Code, Origin, XRoadError
 from vdx.message import rest, rest_part
 from vdx.message.transport import TransportMessage
 
-# The provider's security server speaks for these in the response (pr-rest §4.5).
+# The provider's security server speaks for these in the response (pr-rest §4.3).
 _OWN_HEADERS = frozenset(
-    {rest.H_REQUEST_HASH.lower(), rest.H_ID.lower(), rest.H_CLIENT.lower(), "content-length"}
+    {
+        rest.H_REQUEST_HASH.lower(),
+        rest.H_ID.lower(),
+        rest.H_CLIENT.lower(),
+        rest.H_SERVICE.lower(),
+        "content-length",
+    }
 )
 
 
@@ -61,6 +67,7 @@ def verify_rest_request(
                 Code.INVALID_SECURITY_SERVER,
                 f"Request names another security server ({wanted.to_path()})",
             )
+        routing.check_client(serverconf, target.service.provider)
         verified = signing.verify_message(
             message, trust=trust, now=now, signer_member=fields.client
         )
@@ -93,13 +100,15 @@ def build_rest_response(
     signing_material: SigningMaterial,
     now: datetime,
 ) -> TransportMessage:
-    """Sign the service's reply with ``X-Road-Request-Hash`` (replacing the service's)."""
+    """Sign the service's reply with the X-Road headers of pr-rest §4.3 (``X-Road-Client``,
+    ``X-Road-Service``, ``X-Road-Id``, ``X-Road-Request-Hash``), replacing the service's own."""
     headers = [
         (name, value)
         for name, value in rest.end_to_end_headers(reply.headers)
         if name.lower() not in _OWN_HEADERS
     ]
     headers.append((rest.H_CLIENT, verified.fields.client.to_path()))
+    headers.append((rest.H_SERVICE, verified.target.service.to_path()))
     if verified.fields.message_id is not None:
         headers.append((rest.H_ID, verified.fields.message_id))
     headers.append((rest.H_REQUEST_HASH, verified.request_hash))

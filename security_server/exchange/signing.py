@@ -171,5 +171,13 @@ def check_peer(
             Code.SSL_AUTH_FAILED,
             "Cannot verify TLS certificate, corresponding OCSP response is missing",
         )
-    certs.validate_certificate(peer_cert, "auth", trust, tuple(ocsp_responses), now)
+    try:
+        certs.validate_certificate(peer_cert, "auth", trust, tuple(ocsp_responses), now)
+    except XRoadError as error:
+        # Whatever fails in the peer's certificate (revoked, stale OCSP, expired, path) is a
+        # failed TLS authentication of that peer, as the reference reports it (its server
+        # proxy wraps the whole auth-cert check in SslAuthenticationFailed).
+        raise XRoadError(
+            Code.SSL_AUTH_FAILED, f"Peer's TLS certificate is not valid: {error.message}"
+        ) from None
     return server

@@ -2,7 +2,8 @@
 
 Checks, each raising with ``Server.ServerProxy`` as the origin: configuration valid; the TLS
 peer's authentication certificate registered to a security server that serves the client
-(``SslAuthenticationFailed``); ``xroad:securityServer`` names this server; the signature over
+(``SslAuthenticationFailed``, also when its certificate is not valid); ``xroad:securityServer``
+names this server; the service's provider registered here (``UnknownMember``); the signature over
 every part, the signing certificate with its OCSP response at ``now``, and that it belongs to
 the client's member; the service known here (``UnknownService``), the client allowed
 (``AccessDenied``) and the service enabled (``ServiceDisabled`` with the operator's notice).
@@ -66,6 +67,9 @@ def verify_soap_request(
                 Code.INVALID_SECURITY_SERVER,
                 f"Request names another security server ({header.security_server.to_path()})",
             )
+        # The service's provider must be a registered client of this server (the reference
+        # server proxy's client status check: UnknownMember otherwise).
+        routing.check_client(serverconf, header.service.provider)
         verified = signing.verify_message(
             message, trust=trust, now=now, signer_member=header.client
         )

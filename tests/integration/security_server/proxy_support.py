@@ -9,15 +9,21 @@ configuration as the composition root would.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import socket
 import ssl
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
+import aiohttp
 from aiohttp import web
+from lxml import etree
 
 from security_server.confclient.model import GlobalConfiguration, build_configuration
 from security_server.exchange import SigningMaterial
@@ -45,6 +51,7 @@ from security_server.serverconf.snapshot import (
 from tests.unit.crypto import pki
 from tests.unit.security_server import exchange_support as es
 from vdx.identifiers import ClientId
+from vdx.message.soap_model import NS_SOAP11
 
 HOST = "127.0.0.1"
 ROGUE = "SS-X"  # an auth certificate from the approved CA, registered to nobody
@@ -71,30 +78,51 @@ def auth_material(server_code: str) -> AuthMaterial:
     return AuthMaterial(es.auth_cert(server_code), pki.key(f"auth-{server_code}"))
 
 
-def configuration(consumer_address: str, producer_address: str) -> GlobalConfiguration:
+def configuration(
+    consumer_address: str,
+    producer_address: str,
+    *,
+    expire: datetime | None = None,
+    consumer_clients: tuple[ClientId, ...] | None = None,
+) -> GlobalConfiguration:
+    """The federation's configuration; ``consumer_clients`` replaces SS-C's registered clients
+    (e.g. ``()``: the consumer's subsystem lost its membership there)."""
     shared = es.shared_parameters(producer_address=producer_address)
     servers = tuple(
-        dataclasses.replace(s, address=consumer_address) if s.server_code == "SS-C" else s
+        dataclasses.replace(
+            s,
+            address=consumer_address,
+            clients=s.clients if consumer_clients is None else consumer_clients,
+        )
+        if s.server_code == "SS-C"
+        else s
         for s in shared.security_servers
     )
     return build_configuration(
         dataclasses.replace(shared, security_servers=servers),
         None,
-        expire_date=es.NOW + timedelta(minutes=10),
+        expire_date=expire or es.NOW + timedelta(minutes=10),
         version=4,
         source_url="http://cs.test/internalconf",
         directory_digest=b"\0" * 32,
     )
 
 
-def producer_soap_serverconf(service_url: str) -> ServerConfSnapshot:
+def producer_soap_serverconf(
+    service_url: str,
+    *,
+    timeout: int = 5,
+    disabled_notice: str | None = None,
+    state: ClientState = ClientState.REGISTERED,
+) -> ServerConfSnapshot:
+    """SS-P's SOAP services; ``state`` is the provider's client state on SS-P."""
     services = [
-        ServiceEntry(s, DescriptionKind.WSDL, service_url, 5, True)
+        ServiceEntry(s, DescriptionKind.WSDL, service_url, timeout, True, disabled_notice)
         for s in (es.GET_STATE, es.CLOSED)
     ]
     return build_snapshot(
         ServerIdentity(es.SS_P),
-        [ClientEntry(es.PRODUCER, ClientState.REGISTERED, ConnectionType.HTTP)],
+        [ClientEntry(es.PRODUCER, state, ConnectionType.HTTP)],
         services,
         [Grant(es.GET_STATE, BASE_ENDPOINT, es.CONSUMER)],
         {},
@@ -121,11 +149,19 @@ def producer_rest_serverconf(base_url: str) -> ServerConfSnapshot:
 
 @dataclass
 class Current:
-    """What the providers return now; tests replace fields to swap configuration."""
+    """What the providers return now; tests replace fields to swap configuration.
+
+    ``producer_conf`` (when set) is SS-P's own copy of the global configuration; ``auth_ocsp``
+    (by server code) and ``signing`` (by member code) replace the OCSP responses a server
+    staples for its auth certificate and a member's signing material.
+    """
 
     conf: GlobalConfiguration
     consumer_serverconf: ServerConfSnapshot
     producer_serverconf: ServerConfSnapshot
+    producer_conf: GlobalConfiguration | None = None
+    auth_ocsp: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
+    signing: dict[str, SigningMaterial] = field(default_factory=dict)
 
 
 def context(
@@ -134,19 +170,23 @@ def context(
     auth = auth_material(auth_code or server_code)
     ocsp = (es.ocsp(auth.certificate),)
 
+    def conf() -> GlobalConfiguration:
+        return (current.producer_conf if producer else None) or current.conf
+
     def serverconf() -> ServerConfSnapshot:
         return current.producer_serverconf if producer else current.consumer_serverconf
 
     def signing(member: ClientId) -> SigningMaterial:
-        return es.signing(member.member_code)
+        code = member.member_code
+        return current.signing.get(code) or es.signing(code)
 
     return ProxyContext(
-        conf=lambda: current.conf,
+        conf=conf,
         serverconf=serverconf,
-        trust=lambda: current.conf.trust,
+        trust=lambda: conf().trust,
         signing=signing,
         auth=lambda: auth,
-        auth_ocsp=lambda: ocsp,
+        auth_ocsp=lambda: current.auth_ocsp.get(server_code, ocsp),
         clock=lambda: es.NOW,
         peer_port=1,  # every address here carries its port
     )
@@ -168,6 +208,14 @@ def state_answer(request_xml: bytes) -> bytes:
 
 
 CALLS = web.AppKey("calls", list[str])
+RELEASE = web.AppKey("release", asyncio.Event)
+SLOW_LIMIT = 30.0  # the slow service answers at the latest then, released or not
+FORGED = {  # what a careless service writes where the provider's server speaks (pr-rest §4.3)
+    "X-Road-Id": "forged-id",
+    "X-Road-Client": "EE/BUSINESS/stranger",
+    "X-Road-Service": "EE/BUSINESS/stranger/X/forged",
+    "X-Road-Request-Hash": "Zm9yZ2Vk",
+}
 
 
 async def _soap_service(request: web.Request) -> web.Response:
@@ -176,16 +224,30 @@ async def _soap_service(request: web.Request) -> web.Response:
     return web.Response(body=answer, headers={"Content-Type": "text/xml; charset=utf-8"})
 
 
+async def _slow_soap_service(request: web.Request) -> web.Response:
+    """Answers only when the test releases it: longer than any service timeout here."""
+    request.app[CALLS].append(request.path)
+    body = await request.read()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(request.app[RELEASE].wait(), SLOW_LIMIT)
+    return web.Response(body=state_answer(body), headers={"Content-Type": "text/xml"})
+
+
 async def _pet(request: web.Request) -> web.Response:
+    request.app[CALLS].append(request.path)
+    headers = FORGED if request.query.get("forge") == "yes" else None
     return web.json_response(
-        {"id": request.match_info["pet_id"], "client": request.headers.get("X-Road-Client")}
+        {"id": request.match_info["pet_id"], "client": request.headers.get("X-Road-Client")},
+        headers=headers,
     )
 
 
-def services_app(calls: list[str]) -> web.Application:
+def services_app(calls: list[str], release: asyncio.Event | None = None) -> web.Application:
     app = web.Application()
     app[CALLS] = calls
+    app[RELEASE] = release or asyncio.Event()
     app.router.add_post("/soap", _soap_service)
+    app.router.add_post("/slow", _slow_soap_service)
     app.router.add_get("/api/pets/{pet_id}", _pet)
     return app
 
@@ -204,9 +266,16 @@ class Federation:
     rogue_port: int
     service_calls: list[str] = field(default_factory=list)
     runners: list[web.AppRunner] = field(default_factory=list)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def swap_producer_address(self, port: int) -> None:
         self.current.conf = configuration(f"{HOST}:{self.consumer_port}", f"{HOST}:{port}")
+
+    def configuration(self, **options: Any) -> GlobalConfiguration:
+        """The federation's configuration with :func:`configuration`'s ``options``."""
+        return configuration(
+            f"{HOST}:{self.consumer_port}", f"{HOST}:{self.producer_port}", **options
+        )
 
 
 async def _serve(
@@ -246,7 +315,7 @@ async def federation() -> AsyncIterator[Federation]:
     producer_ctx = context(current, "SS-P", producer=True)
     rogue_ctx = context(current, "SS-P", producer=True, auth_code=ROGUE)
     try:
-        await _serve(fed.runners, services_app(fed.service_calls), socks["is"])
+        await _serve(fed.runners, services_app(fed.service_calls, fed.release), socks["is"])
         await _serve(fed.runners, create_client_proxy(consumer_ctx), socks["client"])
         for name, ctx in (
             ("consumer", consumer_ctx),
@@ -257,6 +326,7 @@ async def federation() -> AsyncIterator[Federation]:
             await _serve(fed.runners, create_server_proxy(ctx), socks[name], ssl_context=tls)
         yield fed
     finally:
+        fed.release.set()  # a slow service still waiting answers now, so cleanup is quick
         for runner in reversed(fed.runners):
             await runner.cleanup()
         for sock in socks.values():
@@ -264,3 +334,49 @@ async def federation() -> AsyncIterator[Federation]:
 
 
 __all__ = ["Federation", "federation"]
+
+
+# ---------------------------------------------------------------- talking to the client proxy
+
+
+def soap_query(service_code: str = "getState", **replacements: str) -> es.Query:
+    """getstate.query with a fresh message id; the service code names the header and body."""
+    values = {"411d6755661409fed365ad8135f8210be07613da": str(uuid.uuid4())}
+    values["getState"] = service_code
+    values.update(replacements)
+    return es.query("getstate.query", values)
+
+
+async def call(
+    method: str, url: str, *, body: bytes | None = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request as an information system makes it: status, headers and body."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, data=body, headers=headers) as response,
+    ):
+        return response.status, dict(response.headers), await response.read()
+
+
+def soap_fault(body: bytes) -> tuple[str, str, str]:
+    """``faultcode``, ``faultstring`` and ``faultDetail``, which must be a UUID (pr-mess §2.5)."""
+    root = etree.fromstring(body)
+    fault = root.find(f".//{{{NS_SOAP11}}}Fault")
+    assert fault is not None, body
+    code, string = fault.findtext("faultcode"), fault.findtext("faultstring")
+    detail = fault.findtext("detail/faultDetail")
+    assert code is not None
+    assert string is not None
+    assert detail is not None
+    uuid.UUID(detail)
+    return code, string, detail
+
+
+def logged(logs: Sequence[Mapping[str, Any]], code: str, detail: str) -> bool:
+    """The structured log holds the refusal the caller received (code and detail UUID)."""
+    return any(
+        e["event"] == "exchange_refused"
+        and e.get("fault_code") == code
+        and e.get("fault_detail") == detail
+        for e in logs
+    )

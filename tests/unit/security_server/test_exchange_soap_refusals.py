@@ -145,7 +145,7 @@ def test_peer_auth_cert_revoked() -> None:
     error = refused(verify, prepared.message)
     assert error.origin is not None
     assert error.fault_code.startswith("Server.ServerProxy.")
-    assert error.code == "CertValidation"
+    assert error.code == "SslAuthenticationFailed"
 
 
 # ---------------------------------------------------------------- server proxy: signature
