@@ -3,15 +3,19 @@
 For each request: decode (``Client.*`` on failure), check, route and sign
 (:func:`prepare_soap_request`), send to a provider security server over mutual TLS, decode
 and check its answer, return it. Every refusal is rendered once, with its detail UUID logged.
+The plain-HTTP metaservices ``GET /listClients``, ``/listCentralServices`` and ``/wsdl?...``
+are served here too (:mod:`security_server.metaservices.consumer`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
 from security_server.exchange import (
+    ClientAnswer,
     RestCall,
     check_rest_response,
     check_soap_response,
@@ -19,10 +23,12 @@ from security_server.exchange import (
     prepare_soap_request,
 )
 from security_server.exchange.errors import attributed
+from security_server.metaservices import consumer
 from security_server.proxy import render
 from security_server.proxy.context import ProxyContext
 from security_server.proxy.peers import PeerPool
 from vdx.errors import Code, Origin, XRoadError
+from vdx.message import metaservices as meta
 from vdx.message import rest, soap_request, transport, transport_encode
 
 CONTEXT = web.AppKey("proxy_context", ProxyContext)
@@ -37,6 +43,9 @@ def create_client_proxy(context: ProxyContext) -> web.Application:
     app[CONTEXT] = context
     app.cleanup_ctx.append(_peer_pool)
     app.router.add_route("*", "/r1/{tail:.*}", _rest)
+    app.router.add_get(f"/{meta.LIST_CLIENTS}", _list_clients)
+    app.router.add_get(f"/{meta.LIST_CENTRAL_SERVICES}", _list_central_services)
+    app.router.add_get("/wsdl", _wsdl)
     app.router.add_post("/{tail:.*}", _soap)
     return app
 
@@ -65,28 +74,7 @@ async def _soap(request: web.Request) -> web.Response:
         content_type = request.headers.get("Content-Type")
         with attributed(Origin.CLIENT):
             decoded = soap_request.decode(body, content_type, context.limits)
-        header = decoded.message.header
-        fields.update(
-            message_id=header.id, client=header.client.to_path(), service=header.service.to_path()
-        )
-        conf = context.conf()
-        with attributed(Origin.CLIENT_PROXY):
-            material = context.signing(header.client.member)
-        prepared = prepare_soap_request(
-            decoded,
-            conf=conf,
-            serverconf=context.serverconf(),
-            signing_material=material,
-            auth_ocsp_responses=context.auth_ocsp(),
-            now=context.clock(),
-        )
-        encoded = transport_encode.encode(prepared.message)
-        answer = await request.app[POOL].send(prepared.targets, encoded, decoded.content_type)
-        with attributed(Origin.CLIENT_PROXY):
-            response = transport.decode(answer.body, answer.content_type, context.limits)
-        result = check_soap_response(
-            prepared, response, trust=context.trust(), conf=context.conf(), now=context.clock()
-        )
+        result = await _exchange(request, decoded, fields)
     except XRoadError as error:
         return render.soap_fault(error, Origin.CLIENT_PROXY, **fields)
     except Exception as exc:  # noqa: BLE001 - never a stack trace to the caller (rule 3)
@@ -95,6 +83,88 @@ async def _soap(request: web.Request) -> web.Response:
     return web.Response(
         status=result.status, body=result.body, headers={"Content-Type": result.content_type}
     )
+
+
+async def _exchange(
+    request: web.Request, decoded: soap_request.SoapRequest, fields: dict[str, object]
+) -> ClientAnswer:
+    """Sign, send to the provider's security server, check its answer (one SOAP exchange)."""
+    context = request.app[CONTEXT]
+    header = decoded.message.header
+    fields.update(
+        message_id=header.id, client=header.client.to_path(), service=header.service.to_path()
+    )
+    conf = context.conf()
+    with attributed(Origin.CLIENT_PROXY):
+        material = context.signing(header.client.member)
+    prepared = prepare_soap_request(
+        decoded,
+        conf=conf,
+        serverconf=context.serverconf(),
+        signing_material=material,
+        auth_ocsp_responses=context.auth_ocsp(),
+        now=context.clock(),
+    )
+    encoded = transport_encode.encode(prepared.message)
+    answer = await request.app[POOL].send(prepared.targets, encoded, decoded.content_type)
+    with attributed(Origin.CLIENT_PROXY):
+        response = transport.decode(answer.body, answer.content_type, context.limits)
+    return check_soap_response(
+        prepared, response, trust=context.trust(), conf=context.conf(), now=context.clock()
+    )
+
+
+async def _list_clients(request: web.Request) -> web.Response:
+    """``GET /listClients``: answered from the global configuration (pr-meta §2)."""
+    context = request.app[CONTEXT]
+    accept = request.headers.get("Accept")
+    return _plain(
+        "listClients",
+        lambda: consumer.list_clients(context.conf(), request.query, accept, context.clock()),
+    )
+
+
+async def _list_central_services(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT]
+    return _plain(
+        "listCentralServices",
+        lambda: consumer.list_central_services(context.conf(), context.clock()),
+    )
+
+
+def _plain(protocol: str, answer: Callable[[], tuple[bytes, str]]) -> web.Response:
+    """A metaservice this server answers from its own state, failures as SOAP faults."""
+    try:
+        with attributed(Origin.CLIENT_PROXY):
+            body, content_type = answer()
+    except XRoadError as error:
+        return render.soap_fault(error, Origin.CLIENT_PROXY, protocol=protocol)
+    except Exception as exc:  # noqa: BLE001 - never a stack trace to the caller (rule 3)
+        render.log.exception("client_proxy_failed", protocol=protocol)
+        return render.soap_fault(render.unexpected(exc, Origin.CLIENT_PROXY), Origin.CLIENT_PROXY)
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+async def _wsdl(request: web.Request) -> web.Response:
+    """``GET /wsdl?xRoadInstance=..``: a getWsdl exchange as this server's owner."""
+    context = request.app[CONTEXT]
+    fields: dict[str, object] = {"protocol": "wsdl"}
+    try:
+        identity = context.serverconf().identity
+        if identity is None:
+            raise XRoadError(Code.INTERNAL_ERROR, "Server identity is not initialised")
+        with attributed(Origin.CLIENT):
+            xml = consumer.wsdl_query_request(request.query, identity.owner, str(uuid.uuid4()))
+            decoded = soap_request.decode(xml, consumer.XML_TYPE, context.limits)
+        answer = await _exchange(request, decoded, fields)
+        with attributed(Origin.CLIENT_PROXY):
+            wsdl, content_type = consumer.wsdl_of(answer)
+    except XRoadError as error:
+        return render.soap_fault(error, Origin.CLIENT_PROXY, **fields)
+    except Exception as exc:  # noqa: BLE001 - never a stack trace to the caller (rule 3)
+        render.log.exception("client_proxy_failed", **fields)
+        return render.soap_fault(render.unexpected(exc, Origin.CLIENT_PROXY), Origin.CLIENT_PROXY)
+    return web.Response(body=wsdl, headers={"Content-Type": content_type})
 
 
 async def _rest(request: web.Request) -> web.Response:

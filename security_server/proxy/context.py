@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from security_server.confclient.model import GlobalConfiguration
 from security_server.exchange import SigningMaterial
+from security_server.metaservices import DescriptionSource
 from security_server.serverconf.snapshot import ServerConfSnapshot
 from vdx.crypto.trust import TrustConfig
 from vdx.identifiers import ClientId
@@ -43,7 +44,8 @@ class ProxyContext:
     ``signing`` gives a member's signing material (the client's member on the client proxy,
     the provider's member on the server proxy). ``auth_ocsp`` gives this server's
     authentication certificate's OCSP responses (DER), stapled to every request
-    (pr-messtransp §2.2).
+    (pr-messtransp §2.2). ``descriptions`` gives a provider's stored WSDL / OpenAPI document
+    for ``getWsdl`` / ``getOpenAPI`` (server proxy; None: those metaservices fail).
     """
 
     conf: Callable[[], GlobalConfiguration]
@@ -58,3 +60,4 @@ class ProxyContext:
     peer_port: int = DEFAULT_PEER_PORT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     peer_timeout: float = DEFAULT_PEER_TIMEOUT
+    descriptions: DescriptionSource | None = None

@@ -5,6 +5,8 @@ The caller serves this app with :func:`security_server.proxy.tls.server_ssl_cont
 decode, verify (:func:`verify_soap_request` / :func:`verify_rest_request`), call the service
 with its URL and timeout from serverconf, sign the answer and return it. A failure before
 the answer can be signed is returned as a bare SOAP fault (``text/xml``, pr-messtransp §2.3).
+Metaservice requests (``listMethods``, ``allowedMethods``, ``getWsdl``, ``getOpenAPI``) are
+verified the same way and answered here by :mod:`security_server.metaservices`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import aiohttp
 from aiohttp import web
 from cryptography import x509
 
+from security_server import metaservices
 from security_server.exchange import (
     RestReply,
     build_rest_response,
@@ -70,7 +73,15 @@ async def _handle(request: web.Request) -> web.Response:
             raise XRoadError(Code.INVALID_REQUEST, "Request exceeds the size limit") from None
         with attributed(Origin.SERVER_PROXY):
             message = transport.decode(body, request.headers.get("Content-Type"), context.limits)
-        if message.rest_request is not None:
+        if metaservices.is_soap_metarequest(message):
+            signed = await metaservices.answer_soap(
+                message, peer_certificate(request), _meta_environment(context)
+            )
+        elif metaservices.is_rest_metarequest(message):
+            signed = await metaservices.answer_rest(
+                message, peer_certificate(request), _meta_environment(context)
+            )
+        elif message.rest_request is not None:
             signed = await _rest(request, message)
         else:
             signed = await _soap(request, message)
@@ -81,6 +92,19 @@ async def _handle(request: web.Request) -> web.Response:
         return render.soap_fault(render.unexpected(exc, Origin.SERVER_PROXY), Origin.SERVER_PROXY)
     encoded = transport_encode.encode(signed)
     return web.Response(body=encoded.body, headers={"Content-Type": encoded.content_type})
+
+
+def _meta_environment(context: ProxyContext) -> metaservices.Environment:
+    # Metaservices are answered here from the configuration, not by a service (pr-meta §3).
+    return metaservices.Environment(
+        conf=context.conf(),
+        serverconf=context.serverconf(),
+        trust=context.trust(),
+        now=context.clock(),
+        signing=context.signing,
+        descriptions=context.descriptions,
+        limits=context.limits,
+    )
 
 
 async def _soap(request: web.Request, message: TransportMessage) -> TransportMessage:
