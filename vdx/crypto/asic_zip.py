@@ -364,7 +364,7 @@ def _same_end(
 def _dos_time(moment: datetime) -> tuple[int, int]:
     moment = max(moment.replace(tzinfo=None), _EPOCH)
     time = moment.hour << 11 | moment.minute << 5 | moment.second // 2
-    date = (moment.year - 1980) << 9 | moment.month << 4 | moment.day
+    date = (moment.year - 1980) << 9 | moment.month << 5 | moment.day  # APPNOTE 4.4.6: MS-DOS date
     return time, date
 
 
