@@ -2,17 +2,17 @@
 
 The only place that reads settings and wires the parts (ARCHITECTURE rules 5, 6, 9): storage
 (migrated at start), the server configuration and its snapshot, the configuration client
-(from the anchor), the software token's keys and their OCSP responses, and the listeners:
-client proxy (HTTP), server proxy (mutual TLS, only with a usable auth certificate), OCSP
-responses for peers, and the admin listener with ``/health`` and ``/metrics``.
+(from the anchor), the onboarding service (token, keys, management requests, state sync), the
+token's key material with its OCSP responses, and the listeners: client proxy (HTTP), server
+proxy (mutual TLS; always listening, its identity swapped in when an auth certificate becomes
+usable), OCSP responses for peers, and the admin listener with the admin REST API
+(``/api/v1``), ``/health`` and ``/metrics``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import hashlib
 import ssl
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -20,25 +20,29 @@ from dataclasses import dataclass, field
 import aiohttp
 import structlog
 from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from prometheus_client import CollectorRegistry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from security_server.admin_api import setup_admin_api
+from security_server.admin_api._base import MAX_BODY
+from security_server.admin_api.keys import ApiKeyStore
 from security_server.app_health import health_handler, metrics_handler
-from security_server.app_keys import KeyMaterial, load_material, open_token
+from security_server.app_keys import KeyMaterial, load_material
+from security_server.app_ocsp import sha1_hex, with_ocsp
 from security_server.confclient import ConfigurationClient, setup_configuration_client
 from security_server.confclient.model import GlobalConfiguration
 from security_server.exchange import SigningMaterial
+from security_server.metaservices import description_source
 from security_server.ocsp_responder import create_ocsp_responder
+from security_server.onboarding import OnboardingService
 from security_server.proxy import (
     AuthMaterial,
     ProxyContext,
     create_client_proxy,
     create_server_proxy,
-    server_ssl_context,
 )
+from security_server.proxy.tls import ServerTlsIdentity
 from security_server.serverconf.service import ServerConfService
 from security_server.serverconf.snapshot import ServerConfSnapshot
 from security_server.settings import SecurityServerSettings
@@ -46,7 +50,6 @@ from security_server.signer.ocsp_client import CachedResponse, OcspClient
 from security_server.storage import open_engine
 from vdx.clock import utc_now
 from vdx.crypto.trust import TrustConfig
-from vdx.errors import XRoadError
 from vdx.identifiers import ClientId
 from vdx.tokens import Token
 
@@ -54,6 +57,7 @@ log = structlog.get_logger("vdx.security_server")
 KEYS_TASK = "vdx-ss-keys-refresh"
 SNAPSHOT_TASK = "vdx-ss-serverconf-snapshot"
 Listener = tuple[web.Application, int, ssl.SSLContext | None]
+__all__ = ["SecurityServer", "build", "sha1_hex"]
 
 
 @dataclass
@@ -65,9 +69,11 @@ class SecurityServer:
     serverconf: ServerConfService
     conf_client: ConfigurationClient
     metrics: CollectorRegistry
-    token: Token | None
     snapshot: ServerConfSnapshot
+    onboarding: OnboardingService | None = None  # set by build() right after construction
     keys: KeyMaterial = field(default_factory=KeyMaterial)
+    # The server proxy's TLS identity: follows ``keys.auth`` without restarting the listener.
+    server_tls: ServerTlsIdentity = field(default_factory=ServerTlsIdentity)
     # Hex SHA-1 of one of our certificates -> its latest verified OCSP response (DER).
     ocsp: dict[str, bytes] = field(default_factory=dict)
     # The OCSP client's cache, kept across refresh rounds so that a response is fetched again
@@ -77,6 +83,10 @@ class SecurityServer:
     # Listener name -> why it was not started.
     skipped: dict[str, str] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @property
+    def token(self) -> Token | None:
+        return None if self.onboarding is None else self.onboarding.token
 
     def trust(self) -> TrustConfig | None:
         current = self.conf_client.current
@@ -113,6 +123,7 @@ class SecurityServer:
             auth=auth,
             auth_ocsp=self.auth_ocsp,
             clock=utc_now,
+            descriptions=description_source(self.serverconf),
         )
 
     # ------------------------------------------------------------ background work
@@ -126,46 +137,38 @@ class SecurityServer:
         self.snapshot = await self.serverconf.snapshot()
 
     async def refresh_keys(self, session: aiohttp.ClientSession | None = None) -> None:
-        """Re-read the token (in a thread) and fetch OCSP responses for our certificates."""
+        """Re-read the token (in a thread), fetch OCSP responses for our certificates, and
+        hand the server proxy its (new) TLS identity."""
         trust = self.trust()
         keys = await asyncio.to_thread(load_material, self.token, trust)
         if session is not None and trust is not None:
-            keys = await self._with_ocsp(keys, OcspClient(session, trust, cache=self.ocsp_cache))
+            client = OcspClient(session, trust, cache=self.ocsp_cache)
+            keys = await with_ocsp(keys, client, self.ocsp, utc_now())
         self.keys = keys
+        if self.server_tls.update(keys.auth, trust):
+            auth = keys.auth
+            subject = None if auth is None else auth.certificate.subject.rfc4514_string()
+            log.info("server_proxy_identity", subject=subject)
 
-    async def _with_ocsp(self, keys: KeyMaterial, client: OcspClient) -> KeyMaterial:
-        now = utc_now()
+    async def keys_changed(self) -> None:
+        """The onboarding service's ``on_keys_changed``: login, activation, registration."""
+        async with aiohttp.ClientSession() as session:
+            await self.refresh_keys(session)
 
-        async def fetch(cert: x509.Certificate) -> bytes | None:
-            issuer = next(
-                (c for _, c in client.trust.ca_certificates() if c.subject == cert.issuer), None
-            )
-            if issuer is None:
-                return None
-            try:
-                der: bytes = (await client.get(cert, issuer, now)).der
-            except XRoadError as error:
-                log.warning("own_ocsp_failed", subject=cert.subject.rfc4514_string(), error=error)
-                return None
-            self.ocsp[sha1_hex(cert)] = der
-            return der
-
-        if keys.auth is not None:
-            await fetch(keys.auth.certificate)
-        signing = dict(keys.signing)
-        for member, material in signing.items():
-            der = await fetch(material.certificate)
-            if der is not None:
-                signing[member] = dataclasses.replace(material, ocsp_responses=(der,))
-        return dataclasses.replace(keys, signing=signing)
+    async def sync_globalconf(self) -> None:
+        """Certificate and client states follow the configuration in use (onboarding.sync)."""
+        current = self.conf_client.current
+        if current is not None and self.onboarding is not None:
+            await self.onboarding.apply_globalconf(current)
 
     async def _keys_loop(self) -> None:
         async with aiohttp.ClientSession() as session:
             while True:
-                try:
-                    await self.refresh_keys(session)
-                except Exception:  # a bug must not stop the task: logged, retried next round
-                    log.exception("keys_refresh_crashed")
+                for step in (self.sync_globalconf, lambda: self.refresh_keys(session)):
+                    try:
+                        await step()
+                    except Exception:  # a bug must not stop the task: logged, retried next round
+                        log.exception("keys_refresh_crashed")
                 await asyncio.sleep(self.settings.conf_download_interval_seconds)
 
     async def keys_context(self, _app: web.Application) -> AsyncIterator[None]:
@@ -194,18 +197,35 @@ class SecurityServer:
         return None
 
 
-def sha1_hex(cert: x509.Certificate) -> str:
-    """The certificate hash peers ask the OCSP listener for (pr-messtransp §3)."""
-    der = cert.public_bytes(serialization.Encoding.DER)
-    return hashlib.sha1(der, usedforsecurity=False).hexdigest()
+def _onboarding(server: SecurityServer) -> OnboardingService:
+    settings = server.settings
+    return OnboardingService(
+        serverconf=server.serverconf,
+        engine=server.engine,
+        conf=server.conf_client,
+        token_dir=settings.data_dir / "tokens",
+        on_keys_changed=server.keys_changed,
+        management_service_url=settings.management_service_url,
+        ocsp_cache=server.ocsp_cache,
+    )
 
 
-async def _token(settings: SecurityServerSettings) -> Token | None:
-    if settings.token_pin is None:
-        log.warning("token_not_opened", reason="token_pin is not set")
-        return None
-    pin = settings.token_pin.get_secret_value()
-    return await asyncio.to_thread(open_token, settings.data_dir / "tokens", pin)
+def _admin(server: SecurityServer, app: web.Application) -> None:
+    assert server.onboarding is not None  # noqa: S101 - build() sets it first
+    checks = {
+        "globalconf": server.check_globalconf,
+        "auth": server.check_auth,
+        "database": server.check_database,
+    }
+    app.router.add_get("/health", health_handler(checks))
+    app.router.add_get("/metrics", metrics_handler(server.metrics))
+    setup_admin_api(
+        app,
+        serverconf=server.serverconf,
+        onboarding=server.onboarding,
+        keys=ApiKeyStore(server.engine),
+        conf_status=server.conf_client.status,
+    )
 
 
 async def build(settings: SecurityServerSettings) -> SecurityServer:
@@ -215,7 +235,7 @@ async def build(settings: SecurityServerSettings) -> SecurityServer:
     anchor = settings.anchor_file.read_bytes()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = await open_engine(settings.db_url)
-    admin_app = web.Application()
+    admin_app = web.Application(client_max_size=MAX_BODY)
     metrics = CollectorRegistry()
     conf_client = setup_configuration_client(
         admin_app,
@@ -231,41 +251,27 @@ async def build(settings: SecurityServerSettings) -> SecurityServer:
             notify()
 
     serverconf = ServerConfService(engine, on_change=changed)
-    server = SecurityServer(
-        settings,
-        engine,
-        serverconf,
-        conf_client,
-        metrics,
-        token=await _token(settings),
-        snapshot=await serverconf.snapshot(),
-    )
+    snapshot = await serverconf.snapshot()
+    server = SecurityServer(settings, engine, serverconf, conf_client, metrics, snapshot)
+    server.onboarding = _onboarding(server)
     changes.append(server.serverconf_changed)
-    # The server proxy's TLS identity and trust are fixed when it starts: read them now.
+    pin = None if settings.token_pin is None else settings.token_pin.get_secret_value()
+    if pin is None:
+        log.warning("token_not_logged_in", reason="token_pin is not set: log in via the admin API")
+    await server.onboarding.open_token(pin)
     await conf_client.restore()
     await server.refresh_keys()
     admin_app.cleanup_ctx.append(server.keys_context)
-    checks = {
-        "globalconf": server.check_globalconf,
-        "auth": server.check_auth,
-        "database": server.check_database,
-    }
-    admin_app.router.add_get("/health", health_handler(checks))
-    admin_app.router.add_get("/metrics", metrics_handler(metrics))
+    _admin(server, admin_app)
     context = server.context()
     server.apps["client-proxy"] = (create_client_proxy(context), settings.client_proxy_port, None)
-    trust = server.trust()
-    if server.keys.auth is None:
-        server.skipped["server-proxy"] = server.keys.auth_reason or "no auth certificate"
-    elif trust is None:
-        server.skipped["server-proxy"] = "no global configuration yet to trust peers by"
-    else:
-        tls = server_ssl_context(server.keys.auth, trust)
-        server.apps["server-proxy"] = (
-            create_server_proxy(context),
-            settings.server_proxy_port,
-            tls,
-        )
+    # Always listening: handshakes are refused until an auth certificate is usable, and the
+    # identity changes with the key material, without a restart (proxy.tls.ServerTlsIdentity).
+    server.apps["server-proxy"] = (
+        create_server_proxy(context),
+        settings.server_proxy_port,
+        server.server_tls.listener_context(),
+    )
     server.apps["ocsp"] = (create_ocsp_responder(lambda: server.ocsp), settings.ocsp_port, None)
     server.apps["admin"] = (admin_app, settings.admin_api_port, None)
     return server

@@ -83,7 +83,21 @@ class SecurityServerSettings(FileThenEnvironmentSettings):
         description=(
             "PIN of the software token in `{data_dir}/tokens` holding the sign and auth keys "
             "(created empty on first start). Prefer the environment (`VDX_SS_TOKEN_PIN`) to "
-            "the file. Unset: no keys are available and the proxies refuse traffic."
+            "the file. Unset: the token is created by the initialisation through the admin "
+            "API and logged in there (`POST /api/v1/tokens/login`); until then no keys are "
+            "available and the proxies refuse traffic."
+        ),
+    )
+
+    management_service_url: str | None = Field(
+        default=None,
+        description=(
+            "Where management requests other than `authCertReg` go (clientReg, "
+            "clientDeletion, authCertDeletion; pr-mserv). Default: derived from the global "
+            "configuration's private parameters: the host of `authCertRegServiceAddress`, "
+            "port 4002, path `/managementservice/`, plain HTTP "
+            "(`http://HOST:4002/managementservice/`). `authCertReg` always goes to "
+            "`authCertRegServiceAddress` over TLS trusting exactly `authCertRegServiceCert`."
         ),
     )
 
@@ -109,6 +123,8 @@ def load_settings(path: Path | None) -> SecurityServerSettings:
 def _default_text(name: str) -> str | None:
     if name == "database_url":
         return f"`sqlite+aiosqlite:///{{data_dir}}/{SQLITE_FILE}`"
+    if name == "management_service_url":
+        return "derived from the private parameters"
     return None
 
 

@@ -1,59 +1,41 @@
 """Wire the admin REST API into an aiohttp application (for the composition root).
 
 Every route comes from :data:`~central_server.admin_api.routes.OPERATIONS` and is wrapped by
-:func:`_guard`: the API key is checked (401), then the operation's role (403), then the
-handler runs with the key's name as the audit-log actor.
+:func:`server_kit.admin_api.app.guard`: the API key is checked (401), then the operation's role
+(403), then the handler runs with the key's name as the audit-log actor.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
 from central_server.admin_api._base import MAX_BODY
 from central_server.admin_api.conf import AnchorProvider, ConfStatusProvider
-from central_server.admin_api.errors import ApiError, error_middleware
+from central_server.admin_api.errors import error_middleware
 from central_server.admin_api.handlers_keys import KeysHandlers
 from central_server.admin_api.handlers_members import MembersHandlers
 from central_server.admin_api.handlers_requests import RequestsHandlers
 from central_server.admin_api.handlers_servers import ServersHandlers
 from central_server.admin_api.handlers_system import SystemHandlers
 from central_server.admin_api.handlers_trust import TrustHandlers
-from central_server.admin_api.keys import ApiKeyStore, parse_authorization
-from central_server.admin_api.routes import OPERATIONS, PREFIX, Operation, check_table
+from central_server.admin_api.keys import ApiKeyStore
+from central_server.admin_api.routes import OPERATIONS, PREFIX
 from central_server.conf_keys import ConfSigningKeys
 from central_server.management import ManagementService
 from central_server.registry import RegistryService
+from server_kit.admin_api.app import build_api, mount
 from vdx.clock import utc_now
 
 ADMIN_API = web.AppKey("vdx_cs_admin_api", web.Application)
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-HandlerMethod = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
 
 class Handlers(
     MembersHandlers, ServersHandlers, TrustHandlers, SystemHandlers, RequestsHandlers, KeysHandlers
 ):
     """All handlers; ``routes.OPERATIONS`` names them."""
-
-
-def _guard(op: Operation, method: HandlerMethod, api_keys: ApiKeyStore) -> Handler:
-    async def handle(request: web.Request) -> web.StreamResponse:
-        if op.public:
-            return await method(request, "anonymous")
-        key = parse_authorization(request.headers.get("Authorization"))
-        info = None if key is None else await api_keys.authenticate(key)
-        if info is None:
-            raise ApiError(
-                401, "unauthorized", "Send a valid key: Authorization: X-Road-ApiKey token=<key>"
-            )
-        if op.role is not None and op.role not in info.roles:
-            raise ApiError(403, "forbidden", f"This needs the role {op.role.value}")
-        return await method(request, info.name)
-
-    return handle
 
 
 def create_admin_app(
@@ -68,7 +50,6 @@ def create_admin_app(
     client_max_size: int = MAX_BODY,
 ) -> web.Application:
     """The API as its own application, to mount at ``/api/v1``."""
-    check_table()
     handlers = Handlers(
         registry,
         api_keys,
@@ -78,11 +59,13 @@ def create_admin_app(
     )
     handlers.management = management
     handlers.signing_keys = signing_keys
-    api = web.Application(client_max_size=client_max_size, middlewares=[error_middleware])
-    for op in OPERATIONS:
-        method: HandlerMethod = getattr(handlers, op.handler)
-        api.router.add_route(op.method, op.path, _guard(op, method, api_keys), name=op.handler)
-    return api
+    return build_api(
+        OPERATIONS,
+        handlers,
+        api_keys.authenticate,
+        middleware=error_middleware,
+        client_max_size=client_max_size,
+    )
 
 
 def setup_admin_api(
@@ -110,6 +93,4 @@ def setup_admin_api(
         signing_keys=signing_keys,
         clock=clock,
     )
-    app.add_subapp(PREFIX, api)
-    app[ADMIN_API] = api
-    return api
+    return mount(app, PREFIX, api, ADMIN_API)

@@ -9,50 +9,16 @@ observer's view) except the API keys themselves; a change needs the role that ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from pydantic import BaseModel
-
 from central_server.admin_api import schemas as s
 from central_server.admin_api.keys import Role
+from server_kit.admin_api.routes import Operation, Query
+from server_kit.admin_api.routes import check_table as _check_table
+from server_kit.admin_api.routes import op as _op
 
 PREFIX = "/api/v1"
 REG = Role.REGISTRATION_OFFICER
 SEC = Role.SECURITY_OFFICER
 ADMIN = Role.SYSTEM_ADMINISTRATOR
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    name: str
-    description: str
-    type: str = "string"
-    required: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    method: str
-    path: str
-    handler: str  # method name on the Handlers class
-    summary: str
-    tag: str
-    role: Role | None = None  # None: any valid API key
-    public: bool = False  # no API key at all (the OpenAPI document)
-    body: type[BaseModel] | None = None
-    response: type[BaseModel] | None = None
-    many: bool = False  # the response is a list of ``response``
-    status: int = 200
-    media_type: str = "application/json"
-    query: tuple[Query, ...] = field(default_factory=tuple)
-
-    @property
-    def operation_id(self) -> str:
-        return self.handler
-
-
-def _op(method: str, path: str, handler: str, summary: str, tag: str, **kw: object) -> Operation:
-    return Operation(method, path, handler, summary, tag, **kw)  # type: ignore[arg-type]
 
 
 _M = "/members/{member_id}"
@@ -204,10 +170,4 @@ OPERATIONS: tuple[Operation, ...] = (
 
 def check_table(operations: tuple[Operation, ...] = OPERATIONS) -> None:
     """Every change needs a role; every (method, path) appears once."""
-    seen: set[tuple[str, str]] = set()
-    for op in operations:
-        if op.method != "GET" and op.role is None:
-            raise ValueError(f"{op.method} {op.path} changes state and needs a role")
-        if (op.method, op.path) in seen:
-            raise ValueError(f"{op.method} {op.path} is listed twice")
-        seen.add((op.method, op.path))
+    _check_table(operations)

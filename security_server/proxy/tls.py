@@ -82,6 +82,65 @@ def server_ssl_context(auth: AuthMaterial, trust: TrustConfig) -> ssl.SSLContext
     return _base_context(ssl.Purpose.CLIENT_AUTH, auth, trust)
 
 
+class ServerTlsIdentity:
+    """The server proxy's TLS identity, replaceable while the listener runs.
+
+    The listener always starts (no restart once an authentication certificate becomes
+    usable, e.g. registered and activated through the admin API). Its context selects, during
+    each handshake (OpenSSL's server-name callback, which runs for every ClientHello with or
+    without SNI), the context built for the current auth certificate and approved CAs; while
+    there is none, the handshake is refused with a ``handshake_failure`` alert (RFC 8446 §6.2),
+    so no peer ever talks to a server proxy without an identity.
+    """
+
+    def __init__(self) -> None:
+        self._current: ssl.SSLContext | None = None
+        self._fingerprint: tuple[bytes, tuple[bytes, ...]] | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None
+
+    def update(self, auth: AuthMaterial | None, trust: TrustConfig | None) -> bool:
+        """Use ``auth`` with ``trust`` for new handshakes (None: refuse them); True when the
+        identity or the trusted CAs changed."""
+        if auth is None or trust is None:
+            changed = self._current is not None
+            self._current, self._fingerprint = None, None
+            return changed
+        fingerprint = (
+            auth.certificate.public_bytes(serialization.Encoding.DER),
+            tuple(
+                sorted(
+                    c.public_bytes(serialization.Encoding.DER) for _, c in trust.ca_certificates()
+                )
+            ),
+        )
+        if fingerprint == self._fingerprint:
+            return False
+        self._current = server_ssl_context(auth, trust)
+        self._fingerprint = fingerprint
+        return True
+
+    def listener_context(self) -> ssl.SSLContext:
+        """The context to start the listener with; it holds no key of its own."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        # Copied into each connection before the swap: a client certificate stays required.
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.sni_callback = self._select
+        return ctx
+
+    def _select(
+        self, connection: ssl.SSLSocket | ssl.SSLObject, _name: str | None, _ctx: ssl.SSLContext
+    ) -> int | None:
+        current = self._current
+        if current is None:
+            return ssl.ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+        connection.context = current
+        return None
+
+
 def _checking_sslobject(peer_check: PeerCheck) -> type[ssl.SSLObject]:
     class CheckingSSLObject(ssl.SSLObject):
         """Runs ``peer_check`` when the handshake completes, before application data."""

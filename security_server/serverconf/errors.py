@@ -6,11 +6,14 @@ import enum
 
 
 class ErrorCode(enum.StrEnum):
-    """What went wrong, for the boundary to map (404 / 409 / 400)."""
+    """What went wrong, for the boundary to map (404 / 409 / 400 / 503)."""
 
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     INVALID = "invalid"
+    # A party this server depends on cannot answer now: the central server is unreachable,
+    # or there is no global configuration yet (the admin API answers 503).
+    UNAVAILABLE = "unavailable"
 
 
 class ServerConfError(Exception):
@@ -39,3 +42,7 @@ def conflict(message: str) -> ServerConfError:
 
 def invalid(message: str) -> ServerConfError:
     return ServerConfError(ErrorCode.INVALID, message)
+
+
+def unavailable(message: str) -> ServerConfError:
+    return ServerConfError(ErrorCode.UNAVAILABLE, message)

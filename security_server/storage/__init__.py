@@ -1,7 +1,7 @@
 """Security server storage: its own tables, engines and Alembic migrations (ARCHITECTURE rule 7).
 
-The security server never imports the central server (an import-linter contract), so the
-engine and migration helpers here repeat the central server's pattern rather than reuse it.
+The security server never imports the central server (an import-linter contract); the engine
+recipe and the migration runner both servers use live in :mod:`server_kit.storage`.
 """
 
 from security_server.storage.engine import create_engine

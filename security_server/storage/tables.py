@@ -176,3 +176,134 @@ audit_log = sa.Table(
     sa.Column("target", sa.String(NAME), nullable=False),
     sa.Column("details", sa.JSON, nullable=False),
 )
+
+# Admin REST API keys (revision 0002): only the SHA-256 of a key is kept; roles are the
+# security server user guide's role names, as a JSON list.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    _id(),
+    sa.Column("name", sa.String(CODE), nullable=False, unique=True),
+    sa.Column("key_hash", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("roles", sa.JSON, nullable=False),
+    _at("created_at"),
+    _at("revoked_at", nullable=True),
+)
+
+# Message log (revision 0003; security server architecture §2.8). Ids are 64-bit on PostgreSQL:
+# at 1,000 exchanges/s a 32-bit sequence runs out within weeks. On SQLite the column stays
+# INTEGER so it is the rowid alias (auto-increment). The signature digest is kept next to the
+# record (the reference's ``signatureHash``) so the timestamper reads leaves, not whole messages.
+_BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+messagelog_timestamps = sa.Table(
+    "messagelog_timestamps",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("token", sa.LargeBinary, nullable=False),
+    # The batch hash chain result XML; NULL when one record was stamped on its own.
+    sa.Column("hash_chain_result", sa.LargeBinary, nullable=True),
+    sa.Column("record_count", sa.Integer, nullable=False),
+    _at("created_at"),
+)
+
+messagelog_records = sa.Table(
+    "messagelog_records",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("query_id", sa.String(NAME), nullable=False),
+    sa.Column("x_request_id", sa.String(NAME), nullable=True),
+    sa.Column("client_key", sa.String(KEY), nullable=False),
+    sa.Column("client_instance", sa.String(CODE), nullable=False),
+    sa.Column("client_member_class", sa.String(CODE), nullable=False),
+    sa.Column("client_member_code", sa.String(CODE), nullable=False),
+    sa.Column("client_subsystem_code", sa.String(CODE), nullable=True),
+    sa.Column("service_instance", sa.String(CODE), nullable=False),
+    sa.Column("service_member_class", sa.String(CODE), nullable=False),
+    sa.Column("service_member_code", sa.String(CODE), nullable=False),
+    sa.Column("service_subsystem_code", sa.String(CODE), nullable=True),
+    sa.Column("service_code", sa.String(CODE), nullable=False),
+    sa.Column("service_version", sa.String(CODE), nullable=True),
+    sa.Column("response", sa.Boolean, nullable=False),
+    sa.Column("rest", sa.Boolean, nullable=False),
+    sa.Column("message", sa.LargeBinary, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=True),
+    sa.Column("signature", sa.LargeBinary, nullable=False),
+    sa.Column("signature_hash", sa.LargeBinary(64), nullable=False),
+    sa.Column("hash_chain_result", sa.LargeBinary, nullable=True),
+    sa.Column("hash_chain", sa.LargeBinary, nullable=True),
+    _at("created_at"),
+    sa.Column(
+        "timestamp_id",
+        _BIG_ID,
+        sa.ForeignKey("messagelog_timestamps.id", ondelete="RESTRICT"),
+        nullable=True,
+    ),
+    sa.Column("timestamp_hash_chain", sa.LargeBinary, nullable=True),
+    sa.Column("archived", sa.Boolean, nullable=False),
+    sa.Index("ix_messagelog_records_query", "query_id", "client_key"),
+    # Unstamped records (timestamp_id IS NULL) in id order: the timestamper's paging query.
+    sa.Index("ix_messagelog_records_timestamp_id", "timestamp_id", "id"),
+    sa.Index("ix_messagelog_records_archived", "archived", "id"),
+)
+
+# Operational monitoring records (revision 0004; pr-opmon Annex B, one row per exchange and
+# side). String lengths are Annex B's maxLength (the store clips longer values). Answers page
+# by (monitoring_data_ts, id), hence the index; records older than the retention are deleted
+# by monitoring_data_ts too.
+OPMON_TEXT = 255
+OPMON_FAULT = 2048
+
+
+def _opmon_text(name: str, length: int = OPMON_TEXT) -> sa.Column[str]:
+    return sa.Column(name, sa.String(length), nullable=True)
+
+
+def _opmon_long(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.BigInteger, nullable=True)
+
+
+op_records = sa.Table(
+    "op_records",
+    metadata,
+    sa.Column("id", _BIG_ID, primary_key=True, autoincrement=True),
+    sa.Column("monitoring_data_ts", sa.BigInteger, nullable=False),
+    sa.Column("security_server_type", sa.String(16), nullable=False),
+    sa.Column("succeeded", sa.Boolean, nullable=False),
+    sa.Column("request_in_ts", sa.BigInteger, nullable=False),
+    _opmon_text("security_server_internal_ip"),
+    _opmon_long("request_out_ts"),
+    _opmon_long("response_in_ts"),
+    _opmon_long("response_out_ts"),
+    *(
+        _opmon_text(f"{side}_{part}")
+        for side in ("client", "service")
+        for part in ("xroad_instance", "member_class", "member_code", "subsystem_code")
+    ),
+    _opmon_text("service_code"),
+    _opmon_text("service_version"),
+    _opmon_text("rest_method"),
+    _opmon_text("rest_path"),
+    _opmon_text("represented_party_class"),
+    _opmon_text("represented_party_code"),
+    _opmon_text("message_id"),
+    _opmon_text("message_user_id"),
+    _opmon_text("message_issue"),
+    _opmon_text("message_protocol_version"),
+    _opmon_text("client_security_server_address"),
+    _opmon_text("service_security_server_address"),
+    _opmon_long("request_size"),
+    _opmon_long("request_mime_size"),
+    sa.Column("request_attachment_count", sa.Integer, nullable=True),
+    _opmon_long("response_size"),
+    _opmon_long("response_mime_size"),
+    sa.Column("response_attachment_count", sa.Integer, nullable=True),
+    _opmon_text("service_type"),
+    _opmon_text("fault_code"),
+    _opmon_text("fault_string", OPMON_FAULT),
+    sa.Column("status_code", sa.Integer, nullable=True),
+    _opmon_text("xroad_version"),
+    _opmon_text("x_request_id"),
+    sa.CheckConstraint("security_server_type IN ('Client', 'Producer')", name="known_server_type"),
+    sa.Index("ix_op_records_ts", "monitoring_data_ts", "id"),
+)

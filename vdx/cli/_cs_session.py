@@ -8,17 +8,15 @@ printed to stdout as JSON; messages for people go to stderr.
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
-import os
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from alembic.script import ScriptDirectory
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,38 +26,49 @@ from central_server.registry import RegistryError, RegistryService
 from central_server.settings import CentralServerSettings, load_settings
 from central_server.storage import create_engine, open_engine
 from central_server.storage.migrate import alembic_config, current_revision
+from vdx.cli import _common
+from vdx.cli._common import (
+    CliError,
+    Result,
+    actor,
+    client_id,
+    member_id,
+    read_file,
+    refused,
+    table,
+    usage,
+)
 from vdx.errors import XRoadError
-from vdx.identifiers import ClientId, SecurityServerId, parse_client, parse_security_server
+from vdx.identifiers import SecurityServerId, parse_security_server
+
+__all__ = [
+    "CliError",
+    "ConfigOption",
+    "JsonOption",
+    "Result",
+    "Session",
+    "actor",
+    "client_id",
+    "dump",
+    "execute",
+    "member_id",
+    "open_session",
+    "read_file",
+    "refused",
+    "safe_url",
+    "server_id",
+    "settings",
+    "settings_or_exit",
+    "table",
+    "usage",
+    "with_db",
+]
 
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", help="Settings file (.toml or .json); VDX_CS_* variables override."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-class CliError(Exception):
-    def __init__(self, exit_code: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-        self.code = code
-        self.message = message
-
-
-def usage(message: str) -> CliError:
-    return CliError(2, "usage", message)
-
-
-def refused(message: str, code: str = "refused") -> CliError:
-    return CliError(1, code, message)
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    """What a command prints: ``text`` for people, ``data`` for ``--json``."""
-
-    text: str
-    data: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,44 +80,12 @@ class Session:
     actor: str
 
 
-def actor() -> str:
-    """``cli:<os user>`` (the uid when the account has no name, as in some containers)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = str(os.getuid())
-    return f"cli:{user}"[:255]
-
-
 def settings(config: Path | None) -> CentralServerSettings:
-    try:
-        return load_settings(config)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-            for e in error.errors(include_url=False, include_input=False)
-        )
-        raise usage(f"Invalid settings: {problems}") from None
-    except (OSError, ValueError) as error:
-        raise usage(f"Cannot read the settings: {error}") from None
+    return _common.load_settings(load_settings, config)
 
 
 def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-def client_id(text: str) -> ClientId:
-    try:
-        return parse_client(text, ":")
-    except XRoadError as error:
-        raise usage(f"{text!r:.80}: {error.message}") from None
-
-
-def member_id(text: str) -> ClientId:
-    found = client_id(text)
-    if found.subsystem_code is not None:
-        raise usage(f"{text!r:.80} is a subsystem; a member is INSTANCE:CLASS:CODE")
-    return found
 
 
 def server_id(text: str) -> SecurityServerId:
@@ -116,15 +93,6 @@ def server_id(text: str) -> SecurityServerId:
         return parse_security_server(text, ":")
     except XRoadError as error:
         raise usage(f"{text!r:.80}: {error.message}") from None
-
-
-def read_file(path: Path, what: str, limit: int) -> bytes:
-    try:
-        if path.stat().st_size > limit:
-            raise usage(f"{path}: the {what} is larger than {limit} bytes")
-        return path.read_bytes()
-    except OSError as error:
-        raise usage(f"Cannot read the {what} {path}: {error.strerror or error}") from None
 
 
 def _head() -> str | None:
@@ -225,15 +193,3 @@ def settings_or_exit(config: Path | None, as_json: bool) -> CentralServerSetting
         return settings(config)
     except CliError as error:
         _fail(error, as_json)
-
-
-def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
-    """A plain text table; an empty list says so."""
-    if not rows:
-        return "(none)"
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in (header, *rows)
-    ]
-    return "\n".join(lines)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from central_server.app import build
 from central_server.settings import CentralServerSettings, load_settings
 from vdx.cli._serve import listening, wait_for_stop
 
@@ -40,6 +39,10 @@ def run(
 
 
 async def _run(settings: CentralServerSettings) -> None:
+    # Imported here: the servers' modules are heavy and every other `vdx` command would pay
+    # for them at start-up (the end-to-end tests run dozens of commands).
+    from central_server.app import build  # noqa: PLC0415
+
     server = await build(settings)
     try:
         async with listening(server.apps, settings.listen_host):

@@ -7,7 +7,18 @@ from typing import Annotated
 import typer
 
 from vdx import __version__
-from vdx.cli import central, conf, cs, evidence, logs, message, security_server, testca
+from vdx.cli import (
+    central,
+    conf,
+    cs,
+    demo,
+    evidence,
+    logs,
+    message,
+    security_server,
+    ss,
+    testca,
+)
 
 app = typer.Typer(
     name="vdx",
@@ -21,6 +32,8 @@ app.add_typer(testca.app, name="testca")
 app.add_typer(central.app, name="central-server")
 app.add_typer(security_server.app, name="security-server")
 app.add_typer(cs.app, name="cs", help="Administer the central server's registry.")
+app.add_typer(ss.app, name="ss", help="Administer a security server over its admin API.")
+app.add_typer(demo.app, name="demo-provider")
 app.add_typer(evidence.asic_app, name="asic", help="Verify ASiC-E evidence containers.")
 app.add_typer(evidence.archive_app, name="archive", help="Verify message-log archives.")
 

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from security_server.app import build
 from security_server.settings import SecurityServerSettings, load_settings
 from vdx.cli._serve import listening, wait_for_stop
 from vdx.errors import XRoadError
@@ -41,6 +40,10 @@ def run(
 
 
 async def _run(settings: SecurityServerSettings) -> None:
+    # Imported here: the servers' modules are heavy and every other `vdx` command would pay
+    # for them at start-up (the end-to-end tests run dozens of commands).
+    from security_server.app import build  # noqa: PLC0415
+
     server = await build(settings)
     try:
         async with listening(server.apps, settings.listen_host):
