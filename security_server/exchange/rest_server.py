@@ -6,6 +6,7 @@ on the request's method and its path below the service (serverconf endpoints).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from cryptography import x509
@@ -17,10 +18,11 @@ from security_server.exchange.model import SigningMaterial
 from security_server.exchange.rest_client import rest_data_parts
 from security_server.exchange.rest_model import RestReply, VerifiedRestRequest
 from security_server.exchange.soap_server import check_access
-from security_server.serverconf.snapshot import ServerConfSnapshot
+from security_server.serverconf.snapshot import ServerConfSnapshot, ServiceEntry
 from vdx.crypto.trust import TrustConfig
 from vdx.errors import Code, Origin, XRoadError
 from vdx.message import rest, rest_part
+from vdx.message.rest_part import RestRequestPart
 from vdx.message.transport import TransportMessage
 
 # The provider's security server speaks for these in the response (pr-rest §4.3).
@@ -35,7 +37,7 @@ _OWN_HEADERS = frozenset(
 )
 
 
-def verify_rest_request(
+def accept_rest_request(
     message: TransportMessage,
     *,
     peer_cert: x509.Certificate | None,
@@ -43,8 +45,10 @@ def verify_rest_request(
     serverconf: ServerConfSnapshot,
     trust: TrustConfig,
     now: datetime,
+    service: Callable[[rest.RestTarget, rest.RestHeaders, RestRequestPart], ServiceEntry],
 ) -> VerifiedRestRequest:
-    """Accept a decoded REST transport request from a peer security server, or raise."""
+    """Every check of the SOAP side in its order; ``service`` decides the last step: the
+    access check of an ordinary request, or a local entry for a metaservice (pr-meta §3)."""
     with attributed(Origin.SERVER_PROXY):
         routing.check_configuration(conf, now)
         part = message.rest_request
@@ -60,25 +64,12 @@ def verify_rest_request(
             client=fields.client,
             now=now,
         )
-        identity = serverconf.identity
-        wanted = fields.security_server
-        if wanted is not None and (identity is None or wanted != identity.server_id):
-            raise XRoadError(
-                Code.INVALID_SECURITY_SERVER,
-                f"Request names another security server ({wanted.to_path()})",
-            )
+        routing.check_addressed_here(serverconf, fields.security_server)
         routing.check_client(serverconf, target.service.provider)
         verified = signing.verify_message(
             message, trust=trust, now=now, signer_member=fields.client
         )
-        service = check_access(
-            serverconf,
-            conf,
-            fields.client,
-            target.service,
-            method=part.method,
-            path=target.service_path or "/",
-        )
+        entry = service(target, fields, part)
     header_bytes = next(p.data for p in message.signed_parts if p.name == "/message.xml")
     return VerifiedRestRequest(
         message=message,
@@ -86,10 +77,44 @@ def verify_rest_request(
         body=message.rest_body,
         target=target,
         fields=fields,
-        service=service,
+        service=entry,
         peer_server=peer,
         signature=verified,
         request_hash=rest_part.request_hash(header_bytes, message.rest_body),
+    )
+
+
+def verify_rest_request(
+    message: TransportMessage,
+    *,
+    peer_cert: x509.Certificate | None,
+    conf: GlobalConfiguration,
+    serverconf: ServerConfSnapshot,
+    trust: TrustConfig,
+    now: datetime,
+) -> VerifiedRestRequest:
+    """Accept a decoded REST transport request from a peer security server, or raise."""
+
+    def allowed(
+        target: rest.RestTarget, fields: rest.RestHeaders, part: RestRequestPart
+    ) -> ServiceEntry:
+        return check_access(
+            serverconf,
+            conf,
+            fields.client,
+            target.service,
+            method=part.method,
+            path=target.service_path or "/",
+        )
+
+    return accept_rest_request(
+        message,
+        peer_cert=peer_cert,
+        conf=conf,
+        serverconf=serverconf,
+        trust=trust,
+        now=now,
+        service=allowed,
     )
 
 

@@ -59,3 +59,13 @@ def provider_targets(
             f"Could not find addresses for service provider '{provider.to_path()}'",
         )
     return targets
+
+
+def check_addressed_here(serverconf: ServerConfSnapshot, wanted: SecurityServerId | None) -> None:
+    """A request that names a security server must name this one (pr-mess §2.4.1)."""
+    identity = serverconf.identity
+    if wanted is not None and (identity is None or wanted != identity.server_id):
+        raise XRoadError(
+            Code.INVALID_SECURITY_SERVER,
+            f"Request names another security server ({wanted.to_path()})",
+        )

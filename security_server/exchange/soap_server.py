@@ -15,6 +15,7 @@ correctly signed request).
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
@@ -29,10 +30,48 @@ from security_server.exchange.soap_edit import with_request_hash
 from security_server.serverconf.decisions import is_access_allowed
 from security_server.serverconf.snapshot import ServerConfSnapshot, ServiceEntry
 from vdx.crypto.trust import TrustConfig
+from vdx.crypto.xades_verify import VerifiedSignature
 from vdx.errors import Code, Origin, XRoadError
-from vdx.identifiers import ClientId, ServiceId
+from vdx.identifiers import ClientId, SecurityServerId, ServiceId
 from vdx.message import soap_request
+from vdx.message.soap_model import SoapMessage
 from vdx.message.transport import TransportMessage
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedSoap:
+    """A request that passed every check but the access check (the metaservices stop here)."""
+
+    request: SoapMessage
+    peer: SecurityServerId
+    signature: VerifiedSignature
+
+
+def accept_soap_request(
+    message: TransportMessage,
+    *,
+    peer_cert: x509.Certificate | None,
+    conf: GlobalConfiguration,
+    serverconf: ServerConfSnapshot,
+    trust: TrustConfig,
+    now: datetime,
+) -> AcceptedSoap:
+    """Every check of :func:`verify_soap_request` before the access check; raises bare codes
+    (the caller attributes them)."""
+    routing.check_configuration(conf, now)
+    request = message.soap
+    if request is None:
+        raise XRoadError(Code.MISSING_SOAP, "Request carries no SOAP message")
+    header = request.header
+    peer = signing.check_peer(
+        peer_cert, message.ocsp_responses, conf=conf, trust=trust, client=header.client, now=now
+    )
+    routing.check_addressed_here(serverconf, header.security_server)
+    # The service's provider must be a registered client of this server (the reference
+    # server proxy's client status check: UnknownMember otherwise).
+    routing.check_client(serverconf, header.service.provider)
+    verified = signing.verify_message(message, trust=trust, now=now, signer_member=header.client)
+    return AcceptedSoap(request, peer, verified)
 
 
 def verify_soap_request(
@@ -46,42 +85,19 @@ def verify_soap_request(
 ) -> VerifiedRequest:
     """Accept a decoded transport request from a peer security server, or raise."""
     with attributed(Origin.SERVER_PROXY):
-        routing.check_configuration(conf, now)
-        request = message.soap
-        if request is None:
-            raise XRoadError(Code.MISSING_SOAP, "Request carries no SOAP message")
-        header = request.header
-        peer = signing.check_peer(
-            peer_cert,
-            message.ocsp_responses,
-            conf=conf,
-            trust=trust,
-            client=header.client,
-            now=now,
+        accepted = accept_soap_request(
+            message, peer_cert=peer_cert, conf=conf, serverconf=serverconf, trust=trust, now=now
         )
-        identity = serverconf.identity
-        if header.security_server is not None and (
-            identity is None or header.security_server != identity.server_id
-        ):
-            raise XRoadError(
-                Code.INVALID_SECURITY_SERVER,
-                f"Request names another security server ({header.security_server.to_path()})",
-            )
-        # The service's provider must be a registered client of this server (the reference
-        # server proxy's client status check: UnknownMember otherwise).
-        routing.check_client(serverconf, header.service.provider)
-        verified = signing.verify_message(
-            message, trust=trust, now=now, signer_member=header.client
-        )
+        header = accepted.request.header
         service = check_access(serverconf, conf, header.client, header.service)
     return VerifiedRequest(
         message=message,
-        request=request,
+        request=accepted.request,
         attachments=message.attachments,
         client=header.client,
         service=service,
-        peer_server=peer,
-        signature=verified,
+        peer_server=accepted.peer,
+        signature=accepted.signature,
     )
 
 

@@ -7,6 +7,7 @@ providers of a :class:`ProxyContext`, so the composition root can swap it atomic
 
 from security_server.proxy.client_proxy import create_client_proxy
 from security_server.proxy.context import AuthMaterial, ProxyContext
+from security_server.proxy.internal_tls import create_client_proxy_tls
 from security_server.proxy.server_proxy import create_server_proxy
 from security_server.proxy.tls import server_ssl_context
 
@@ -14,6 +15,7 @@ __all__ = [
     "AuthMaterial",
     "ProxyContext",
     "create_client_proxy",
+    "create_client_proxy_tls",
     "create_server_proxy",
     "server_ssl_context",
 ]

@@ -26,6 +26,7 @@ from security_server.exchange.errors import attributed
 from security_server.metaservices import consumer
 from security_server.proxy import render
 from security_server.proxy.context import ProxyContext
+from security_server.proxy.is_auth import IsConnection, check_is_authentication
 from security_server.proxy.peers import PeerPool
 from vdx.errors import Code, Origin, XRoadError
 from vdx.message import metaservices as meta
@@ -48,6 +49,15 @@ def create_client_proxy(context: ProxyContext) -> web.Application:
     app.router.add_get("/wsdl", _wsdl)
     app.router.add_post("/{tail:.*}", _soap)
     return app
+
+
+def is_connection(request: web.Request) -> IsConnection:
+    """Whether the information system came over TLS, and the certificate it presented."""
+    transport = request.transport
+    ssl_object = None if transport is None else transport.get_extra_info("ssl_object")
+    if ssl_object is None:
+        return IsConnection(tls=False)
+    return IsConnection(tls=True, certificate=ssl_object.getpeercert(binary_form=True) or None)
 
 
 async def _peer_pool(app: web.Application) -> AsyncIterator[None]:
@@ -95,12 +105,14 @@ async def _exchange(
         message_id=header.id, client=header.client.to_path(), service=header.service.to_path()
     )
     conf = context.conf()
+    serverconf = context.serverconf()
     with attributed(Origin.CLIENT_PROXY):
+        check_is_authentication(serverconf.client(header.client), is_connection(request))
         material = context.signing(header.client.member)
     prepared = prepare_soap_request(
         decoded,
         conf=conf,
-        serverconf=context.serverconf(),
+        serverconf=serverconf,
         signing_material=material,
         auth_ocsp_responses=context.auth_ocsp(),
         now=context.clock(),
@@ -177,13 +189,15 @@ async def _rest(request: web.Request) -> web.Response:
         with attributed(Origin.CLIENT):
             client = rest.parse_headers(headers).client
         fields["client"] = client.to_path()
+        serverconf = context.serverconf()
         with attributed(Origin.CLIENT_PROXY):
+            check_is_authentication(serverconf.client(client), is_connection(request))
             material = context.signing(client.member)
         call = RestCall(request.method, request.raw_path, headers, body or None)
         prepared = prepare_rest_request(
             call,
             conf=context.conf(),
-            serverconf=context.serverconf(),
+            serverconf=serverconf,
             signing_material=material,
             auth_ocsp_responses=context.auth_ocsp(),
             now=context.clock(),

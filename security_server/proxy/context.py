@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from security_server.confclient.model import GlobalConfiguration
 from security_server.exchange import SigningMaterial
 from security_server.metaservices import DescriptionSource
+from security_server.proxy.evidence import NO_EVIDENCE, Evidence
 from security_server.serverconf.snapshot import ServerConfSnapshot
 from vdx.crypto.trust import TrustConfig
 from vdx.identifiers import ClientId
@@ -27,6 +28,7 @@ DEFAULT_PEER_PORT = 5500
 DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
 DEFAULT_CONNECT_TIMEOUT = 30.0
 DEFAULT_PEER_TIMEOUT = 600.0
+DEFAULT_PEER_OCSP_PORT = 5577
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,13 @@ class ProxyContext:
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     peer_timeout: float = DEFAULT_PEER_TIMEOUT
     descriptions: DescriptionSource | None = None
+    # The port of the providers' OCSP listeners (5577 in X-Road); None: the providers'
+    # authentication certificates' OCSP status is not checked by the client proxy.
+    peer_ocsp_port: int | None = None
+    # Where a provider's OCSP listener is, from its registered address; None: the rule of
+    # peer_ocsp.ocsp_url (``peer_ocsp_port`` on the address's host, or port + 77 when the
+    # address names its own port). Tests point every provider at one listener.
+    peer_ocsp_address: Callable[[str], str] | None = None
+    # The message log and operational monitoring hooks (proxy.evidence); the default logs
+    # and monitors nothing, which only tests use: the composition root always sets them.
+    evidence: Evidence = NO_EVIDENCE

@@ -1,19 +1,29 @@
 """Sending a transport message to the provider's security servers over mutual TLS.
 
-One pooled, keep-alive :class:`aiohttp.ClientSession` per target server and address; the
-targets are tried in configuration order and the first that accepts the connection is used.
+One pooled, keep-alive :class:`aiohttp.ClientSession` per target server and address. With
+several targets the fastest to complete a TLS handshake is chosen and remembered
+(:mod:`.peer_choice`); the peer's authentication certificate must be registered to the server
+meant and, when ``peer_ocsp_port`` is set, have a good OCSP response (:mod:`.peer_ocsp`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import io
+import ssl
+import time
 from dataclasses import dataclass
 
 import aiohttp
 import structlog
+import yarl
 
 from security_server.exchange import ProviderTarget
-from security_server.proxy import tls
+from security_server.proxy import peer_ocsp, tls
 from security_server.proxy.context import ProxyContext
+from security_server.proxy.peer_choice import FastestChoice, fallback_order
+from security_server.proxy.peer_ocsp import OcspNeeded, PeerOcsp
 from vdx.errors import Code, Origin, XRoadError
 from vdx.identifiers import SecurityServerId
 from vdx.message import transport_encode
@@ -46,9 +56,12 @@ def peer_url(address: str, default_port: int) -> str:
 class PeerPool:
     """Sessions per (server, address), created on first use and closed with the app."""
 
-    def __init__(self, context: ProxyContext) -> None:
+    def __init__(self, context: ProxyContext, choice: FastestChoice | None = None) -> None:
         self._context = context
         self._sessions: dict[tuple[SecurityServerId, str], aiohttp.ClientSession] = {}
+        self._choice = choice or FastestChoice()
+        self._ocsp = PeerOcsp()
+        self._plain: aiohttp.ClientSession | None = None
 
     def _session(self, target: ProviderTarget) -> aiohttp.ClientSession:
         key = (target.server_id, target.address)
@@ -68,14 +81,17 @@ class PeerPool:
         return session
 
     def _checker(self, server_id: SecurityServerId) -> tls.PeerCheck:
-        conf = self._context.conf
+        context = self._context
 
         def check(der: bytes) -> None:
             # Registered to the server we meant to reach, in the configuration of now.
-            if conf().server_by_auth_cert(der) != server_id:
+            if context.conf().server_by_auth_cert(der) != server_id:
                 raise tls.refuse(
                     f"Peer's certificate is not a registered auth cert of {server_id.to_path()}"
                 )
+            # And not revoked: a fresh, good OCSP response (UC MESS_04; raises OcspNeeded).
+            if context.peer_ocsp_port is not None:
+                self._ocsp.check(der, context.trust(), context.clock())
 
         return check
 
@@ -85,7 +101,8 @@ class PeerPool:
         encoded: transport_encode.EncodedMessage,
         original_content_type: str,
     ) -> PeerAnswer:
-        """POST to the first target that answers; raise with the last connection failure."""
+        """POST to the fastest target (or the remembered one), then to the others in
+        configuration order; raise with the last connection failure."""
         headers = {
             "Content-Type": encoded.content_type,
             H_HASH_ALGORITHM: HASH_ALGORITHM,
@@ -93,32 +110,135 @@ class PeerPool:
             H_PROXY_VERSION: PROXY_VERSION,
         }
         failure = XRoadError(Code.NETWORK_ERROR, "No provider security server to connect to")
-        for target in targets:
-            url = peer_url(target.address, self._context.peer_port)
+        for target in await self._order(targets):
             try:
+                return await self._post(target, encoded, headers)
+            except _Unreachable as unreachable:
+                # Not connected (or refused in the handshake): nothing was sent, try the next.
+                failure = unreachable.error
+                if self._choice.remembered(targets, time.monotonic()) == target:
+                    self._choice.forget(targets)
+        raise failure.attributed_to(Origin.CLIENT_PROXY)
+
+    async def _order(self, targets: tuple[ProviderTarget, ...]) -> tuple[ProviderTarget, ...]:
+        if len(targets) < 2:
+            return targets
+        remembered = self._choice.remembered(targets, time.monotonic())
+        if remembered is not None:
+            return fallback_order(targets, remembered)
+        winner = await self._race(targets)
+        if winner is not None:
+            self._choice.remember(targets, winner, time.monotonic())
+        return fallback_order(targets, winner)
+
+    async def _race(self, targets: tuple[ProviderTarget, ...]) -> ProviderTarget | None:
+        """The first target to complete a TLS handshake (the message's own connection then
+        makes every check of the peer); None when none does within the connect timeout."""
+        ctx = tls.client_ssl_context(self._context.auth(), self._context.trust(), _accept_any)
+        probes = {asyncio.ensure_future(self._probe(target, ctx)): target for target in targets}
+        pending = set(probes)
+        winner: ProviderTarget | None = None
+        try:
+            async with asyncio.timeout(self._context.connect_timeout):
+                while pending and winner is None:
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    winner = next((probes[t] for t in done if t.result()), None)
+        except TimeoutError:
+            log.info("peers_not_connecting", servers=[t.server_id.to_path() for t in targets])
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        return winner
+
+    async def _probe(self, target: ProviderTarget, ctx: ssl.SSLContext) -> bool:
+        url = yarl.URL(peer_url(target.address, self._context.peer_port))
+        try:
+            _, writer = await asyncio.open_connection(url.host, url.port, ssl=ctx)
+        except (OSError, ssl.SSLError):
+            return False
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await asyncio.wait_for(writer.wait_closed(), 1.0)
+        return True
+
+    async def _post(
+        self,
+        target: ProviderTarget,
+        encoded: transport_encode.EncodedMessage,
+        headers: dict[str, str],
+    ) -> PeerAnswer:
+        """One target; a connection refused for a missing OCSP response is retried once,
+        after the response has been fetched from the peer and checked."""
+        url = peer_url(target.address, self._context.peer_port)
+        for attempt in (1, 2):
+            try:
+                # A stream, not bytes: aiohttp would copy a large bytes body on the loop.
                 async with self._session(target).post(
-                    url, data=encoded.body, headers=headers
+                    url, data=io.BytesIO(encoded.body), headers=headers
                 ) as response:
                     body = await read_limited(response.content, self._context.max_body_bytes)
                     return PeerAnswer(body, response.headers.get("Content-Type"))
             except aiohttp.ClientConnectorCertificateError as exc:
-                failure = _ssl_failure(target, exc.certificate_error)
+                error = exc.certificate_error
+                if isinstance(error, OcspNeeded) and attempt == 1:
+                    try:
+                        await self._fetch_ocsp(target, error.certificate_der)
+                    except XRoadError as refused:
+                        raise _Unreachable(refused) from None
+                    continue
+                raise _Unreachable(_ssl_failure(target, error)) from None
             except aiohttp.ClientSSLError as exc:
-                failure = _ssl_failure(target, exc)
+                raise _Unreachable(_ssl_failure(target, exc)) from None
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
-                failure = XRoadError(
-                    Code.NETWORK_ERROR, f"Cannot connect to {target.server_id.to_path()}"
-                )
                 log.info("peer_unreachable", server=target.server_id.to_path(), error=str(exc))
-        raise failure.attributed_to(Origin.CLIENT_PROXY)
+                raise _Unreachable(
+                    XRoadError(
+                        Code.NETWORK_ERROR, f"Cannot connect to {target.server_id.to_path()}"
+                    )
+                ) from None
+        raise _Unreachable(_ssl_failure(target, ssl.SSLError("OCSP response still missing")))
+
+    async def _fetch_ocsp(self, target: ProviderTarget, certificate_der: bytes) -> None:
+        port = self._context.peer_ocsp_port
+        if port is None:  # unreachable: the check asks only when a port is set
+            raise XRoadError(Code.SSL_AUTH_FAILED, "No OCSP port to ask the peer")
+        if self._plain is None or self._plain.closed:
+            self._plain = aiohttp.ClientSession()
+        url = peer_ocsp.ocsp_url(
+            target.address, port, certificate_der, self._context.peer_ocsp_address
+        )
+        try:
+            responses = await peer_ocsp.fetch(self._plain, url)
+            self._ocsp.accept(
+                certificate_der, responses, self._context.trust(), self._context.clock()
+            )
+        except XRoadError as error:
+            log.info("peer_ocsp_refused", server=target.server_id.to_path(), error=error.message)
+            raise
 
     async def close(self) -> None:
         for session in self._sessions.values():
             await session.close()
         self._sessions.clear()
+        if self._plain is not None:
+            await self._plain.close()
+
+
+class _Unreachable(Exception):  # noqa: N818 - a signal between two methods, never raised out
+    """A target that could not be used before any byte of the message was sent."""
+
+    def __init__(self, error: XRoadError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _accept_any(_der: bytes) -> None:
+    """The race only measures who connects first; the message's connection checks the peer."""
 
 
 def _ssl_failure(target: ProviderTarget, exc: BaseException) -> XRoadError:
+    # "Service provider did not send correct authentication certificate" in the reference.
     log.info("peer_tls_refused", server=target.server_id.to_path(), error=str(exc))
     return XRoadError(
         Code.SSL_AUTH_FAILED,

@@ -3,7 +3,8 @@
 The caller serves this app with :func:`security_server.proxy.tls.server_ssl_context`
 (client certificate required). Per request: the peer's certificate from the TLS connection,
 decode, verify (:func:`verify_soap_request` / :func:`verify_rest_request`), call the service
-with its URL and timeout from serverconf, sign the answer and return it. A failure before
+with its URL and timeout from serverconf (an https service's certificate checked as its
+``tls_verify`` says, :mod:`.service_tls`), sign the answer and return it. A failure before
 the answer can be signed is returned as a bare SOAP fault (``text/xml``, pr-messtransp §2.3).
 Metaservice requests (``listMethods``, ``allowedMethods``, ``getWsdl``, ``getOpenAPI``) are
 verified the same way and answered here by :mod:`security_server.metaservices`.
@@ -11,6 +12,8 @@ verified the same way and answered here by :mod:`security_server.metaservices`.
 
 from __future__ import annotations
 
+import io
+import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -29,6 +32,7 @@ from security_server.exchange.errors import attributed
 from security_server.proxy import render
 from security_server.proxy.context import ProxyContext
 from security_server.proxy.peers import read_limited
+from security_server.proxy.service_tls import ServiceTls
 from security_server.serverconf.snapshot import ServiceEntry
 from vdx.errors import Code, Origin, XRoadError
 from vdx.message import transport, transport_encode
@@ -36,11 +40,13 @@ from vdx.message.transport import TransportMessage
 
 CONTEXT = web.AppKey("proxy_context", ProxyContext)
 SERVICES = web.AppKey("service_session", aiohttp.ClientSession)
+SERVICE_TLS = web.AppKey("service_tls", ServiceTls)
 
 
 def create_server_proxy(context: ProxyContext) -> web.Application:
     app = web.Application(client_max_size=context.max_body_bytes)
     app[CONTEXT] = context
+    app[SERVICE_TLS] = ServiceTls()
     app.cleanup_ctx.append(_service_session)
     app.router.add_post("/{tail:.*}", _handle)
     return app
@@ -175,20 +181,46 @@ async def _call_service(  # noqa: PLR0917 - one HTTP request, each part named
     context = request.app[CONTEXT]
     session = request.app[SERVICES]
     timeout = aiohttp.ClientTimeout(total=service.timeout or None)
+    ssl_context = _service_ssl(request, service, url)
     try:
         async with session.request(
-            method, url, headers=headers, data=body, timeout=timeout, allow_redirects=False
+            method,
+            url,
+            headers=headers,
+            data=None if body is None else io.BytesIO(body),  # streamed, not copied on the loop
+            timeout=timeout,
+            allow_redirects=False,
+            ssl=ssl_context if ssl_context is not None else True,
         ) as response:
             data = await read_limited(response.content, context.max_body_bytes)
             return RestReply(
                 response.status, response.reason or "", tuple(response.headers.items()), data
             )
     except TimeoutError:
-        raise _service_failed(Code.NETWORK_ERROR, "Service did not answer in time") from None
+        # The reference reports a read timeout of the service as an I/O error
+        # (Server.ServerProxy.ServiceFailed.IOError).
+        raise _service_failed(Code.IO_ERROR, "Service did not answer in time") from None
+    except aiohttp.ClientSSLError as exc:
+        render.log.info("service_tls_refused", service=service.service_id.to_path(), error=str(exc))
+        raise _service_failed(
+            Code.SSL_AUTH_FAILED, "TLS authentication of the service failed"
+        ) from None
     except aiohttp.ClientError as exc:
         render.log.info("service_unreachable", service=service.service_id.to_path(), error=str(exc))
         raise _service_failed(Code.NETWORK_ERROR, "Cannot reach the service") from None
 
 
-def _service_failed(code: Code, message: str) -> XRoadError:
+def _service_ssl(request: web.Request, service: ServiceEntry, url: str) -> ssl.SSLContext | None:
+    """The TLS context for an https service URL (None: plain HTTP), honouring ``tls_verify``."""
+    if not url.lower().startswith("https:"):
+        return None
+    entry = request.app[CONTEXT].serverconf().client(service.service_id.provider)
+    trusted = entry.is_certs if entry is not None else ()
+    try:
+        return request.app[SERVICE_TLS].context(service.tls_verify, trusted)
+    except XRoadError as error:
+        raise _service_failed(error.code, error.message) from None
+
+
+def _service_failed(code: Code | str, message: str) -> XRoadError:
     return XRoadError(code, message, Origin.SERVER_PROXY, service_failed=True)

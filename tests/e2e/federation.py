@@ -209,7 +209,9 @@ def _start_security_server(fed: Federation, server: SecurityServer) -> None:
     config.write_text(
         f'data_dir = "{server.directory / "data"}"\nanchor_file = "{fed.anchor}"\n'
         f"client_proxy_port = 0\nserver_proxy_port = {server.server_port}\n"
-        "ocsp_port = 0\nadmin_api_port = 0\nconf_download_interval_seconds = 1\n"
+        # Peers find the OCSP listener of a server registered as host:P at P + 77.
+        f"ocsp_port = {server.server_port + 77}\nclient_proxy_tls_port = 0\n"
+        "admin_api_port = 0\nconf_download_interval_seconds = 1\n"
         # Not the default port 4002 of the central server's host, so named explicitly.
         f'management_service_url = "http://127.0.0.1:{fed.management_port}/managementservice/"\n'
     )

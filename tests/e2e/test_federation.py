@@ -236,3 +236,24 @@ def test_metaservices_list_the_federation(fed: Federation) -> None:
     assert status == 200, body
     (service,) = json.loads(body)["service"]
     assert service["service_code"] == "demo"
+
+
+def test_soap_in_proxy_form(fed: Federation) -> None:
+    """An information system configured with the security server as its HTTP proxy sends the
+    request line in absolute-URI form (RFC 9112 §3.2.2); the client proxy serves it the same."""
+    answer = _sh(
+        CURL or "curl",
+        "-sS",
+        "-x",
+        fed.consumer.client_url,
+        "-H",
+        "Content-Type: text/xml",
+        "--data-binary",
+        "@-",
+        "http://xroad.example/any/path",
+        stdin=_reference_request("getRandom.xml", fed),
+    )
+    root = etree.fromstring(answer.stdout)
+    assert root.find(f"{{{SOAP_ENV}}}Body/{{{SOAP_ENV}}}Fault") is None, answer.stdout
+    (data,) = root.iter("{http://test.x-road.fi/producer}data")
+    assert 1 <= int(data.text or "0") <= 100

@@ -19,19 +19,25 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from security_server.confclient.model import GlobalConfiguration, build_configuration
 from security_server.exchange import SigningMaterial
+from security_server.ocsp_responder import create_ocsp_responder
 from security_server.proxy import (
     AuthMaterial,
     ProxyContext,
     create_client_proxy,
+    create_client_proxy_tls,
     create_server_proxy,
+    peer_ocsp,
     server_ssl_context,
 )
 from security_server.serverconf.model import (
@@ -50,7 +56,9 @@ from security_server.serverconf.snapshot import (
 )
 from tests.unit.crypto import pki
 from tests.unit.security_server import exchange_support as es
+from vdx.globalconf.model import SecurityServer
 from vdx.identifiers import ClientId
+from vdx.message import multipart
 from vdx.message.soap_model import NS_SOAP11
 
 HOST = "127.0.0.1"
@@ -84,19 +92,24 @@ def configuration(
     *,
     expire: datetime | None = None,
     consumer_clients: tuple[ClientId, ...] | None = None,
+    extra_servers: tuple[SecurityServer, ...] = (),
 ) -> GlobalConfiguration:
     """The federation's configuration; ``consumer_clients`` replaces SS-C's registered clients
-    (e.g. ``()``: the consumer's subsystem lost its membership there)."""
+    (e.g. ``()``: the consumer's subsystem lost its membership there); ``extra_servers`` are
+    added (e.g. a second server of the producer)."""
     shared = es.shared_parameters(producer_address=producer_address)
-    servers = tuple(
-        dataclasses.replace(
-            s,
-            address=consumer_address,
-            clients=s.clients if consumer_clients is None else consumer_clients,
+    servers = (
+        tuple(
+            dataclasses.replace(
+                s,
+                address=consumer_address,
+                clients=s.clients if consumer_clients is None else consumer_clients,
+            )
+            if s.server_code == "SS-C"
+            else s
+            for s in shared.security_servers
         )
-        if s.server_code == "SS-C"
-        else s
-        for s in shared.security_servers
+        + extra_servers
     )
     return build_configuration(
         dataclasses.replace(shared, security_servers=servers),
@@ -114,15 +127,18 @@ def producer_soap_serverconf(
     timeout: int = 5,
     disabled_notice: str | None = None,
     state: ClientState = ClientState.REGISTERED,
+    tls_verify: bool = True,
+    is_certs: tuple[bytes, ...] = (),
 ) -> ServerConfSnapshot:
-    """SS-P's SOAP services; ``state`` is the provider's client state on SS-P."""
+    """SS-P's SOAP services; ``state`` is the provider's client state on SS-P, ``is_certs``
+    its information systems' TLS certificates (DER)."""
     services = [
-        ServiceEntry(s, DescriptionKind.WSDL, service_url, timeout, True, disabled_notice)
+        ServiceEntry(s, DescriptionKind.WSDL, service_url, timeout, tls_verify, disabled_notice)
         for s in (es.GET_STATE, es.CLOSED)
     ]
     return build_snapshot(
         ServerIdentity(es.SS_P),
-        [ClientEntry(es.PRODUCER, state, ConnectionType.HTTP)],
+        [ClientEntry(es.PRODUCER, state, ConnectionType.HTTP, is_certs)],
         services,
         [Grant(es.GET_STATE, BASE_ENDPOINT, es.CONSUMER)],
         {},
@@ -162,10 +178,17 @@ class Current:
     producer_conf: GlobalConfiguration | None = None
     auth_ocsp: dict[str, tuple[bytes, ...]] = field(default_factory=dict)
     signing: dict[str, SigningMaterial] = field(default_factory=dict)
+    # What SS-P's OCSP listener (pr-messtransp §3) serves: hex SHA-1 of a cert -> response.
+    producer_ocsp_listener: dict[str, bytes] | None = None
 
 
 def context(
-    current: Current, server_code: str, *, producer: bool, auth_code: str | None = None
+    current: Current,
+    server_code: str,
+    *,
+    producer: bool,
+    auth_code: str | None = None,
+    peer_ocsp_port: int | None = None,
 ) -> ProxyContext:
     auth = auth_material(auth_code or server_code)
     ocsp = (es.ocsp(auth.certificate),)
@@ -189,7 +212,28 @@ def context(
         auth_ocsp=lambda: current.auth_ocsp.get(server_code, ocsp),
         clock=lambda: es.NOW,
         peer_port=1,  # every address here carries its port
+        peer_ocsp_port=peer_ocsp_port,
+        # Every provider of the test federation (relays and extra servers included) has its
+        # OCSP responses at the one producer listener.
+        peer_ocsp_address=None
+        if peer_ocsp_port is None
+        else (lambda _a: f"{HOST}:{peer_ocsp_port}"),
     )
+
+
+def producer_ocsp_listener(current: Current) -> web.Application:
+    """SS-P's OCSP listener: its auth certificate's good response unless a test says else."""
+    default = {peer_ocsp.cert_hash(der(es.auth_cert("SS-P"))): es.ocsp(es.auth_cert("SS-P"))}
+
+    def responses() -> dict[str, bytes]:
+        found = current.producer_ocsp_listener
+        return default if found is None else found
+
+    return create_ocsp_responder(responses)
+
+
+def der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
 
 
 # ---------------------------------------------------------------- the producer's services
@@ -233,6 +277,25 @@ async def _slow_soap_service(request: web.Request) -> web.Response:
     return web.Response(body=state_answer(body), headers={"Content-Type": "text/xml"})
 
 
+async def _echo_attachments(request: web.Request) -> web.Response:
+    """A SOAP service with attachments (SwA or MTOM): answers getState and returns every
+    attachment it received, headers and bytes as they came, after its own root part."""
+    request.app[CALLS].append(request.path)
+    body = await request.read()
+    media = multipart.parse_content_type(request.headers.get("Content-Type"))
+    boundary = media.param("boundary")
+    if media.media_type != "multipart/related" or boundary is None:
+        return web.Response(status=400, text="expected multipart/related")
+    root, *attachments = multipart.split(body, boundary)
+    answer_root = multipart.Part(root.headers, state_answer(root.body))
+    out = multipart.new_boundary("echo")
+    kind = media.param("type") or "text/xml"
+    return web.Response(
+        body=multipart.build([answer_root, *attachments], out),
+        headers={"Content-Type": f'multipart/related; type="{kind}"; boundary={out}'},
+    )
+
+
 async def _pet(request: web.Request) -> web.Response:
     request.app[CALLS].append(request.path)
     headers = FORGED if request.query.get("forge") == "yes" else None
@@ -243,11 +306,12 @@ async def _pet(request: web.Request) -> web.Response:
 
 
 def services_app(calls: list[str], release: asyncio.Event | None = None) -> web.Application:
-    app = web.Application()
+    app = web.Application(client_max_size=64 * 1024 * 1024)  # large attachments pass
     app[CALLS] = calls
     app[RELEASE] = release or asyncio.Event()
     app.router.add_post("/soap", _soap_service)
     app.router.add_post("/slow", _slow_soap_service)
+    app.router.add_post("/echo", _echo_attachments)
     app.router.add_get("/api/pets/{pet_id}", _pet)
     return app
 
@@ -267,6 +331,9 @@ class Federation:
     service_calls: list[str] = field(default_factory=list)
     runners: list[web.AppRunner] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    # With federation(client_tls=...): the client proxy's HTTPS side and its internal cert.
+    client_proxy_tls_url: str = ""
+    internal_cert: Path | None = None
 
     def swap_producer_address(self, port: int) -> None:
         self.current.conf = configuration(f"{HOST}:{self.consumer_port}", f"{HOST}:{port}")
@@ -292,8 +359,13 @@ async def _serve(
 
 
 @asynccontextmanager
-async def federation() -> AsyncIterator[Federation]:
-    socks = {name: bound_socket() for name in ("client", "consumer", "producer", "rogue", "is")}
+async def federation(client_tls: Path | None = None) -> AsyncIterator[Federation]:
+    """The running federation; with ``client_tls`` (a data directory) the consumer's client
+    proxy also serves HTTPS with the internal TLS certificate generated there."""
+    socks = {
+        name: bound_socket()
+        for name in ("client", "client_tls", "consumer", "producer", "rogue", "is", "ocsp")
+    }
     ports = {name: port_of(sock) for name, sock in socks.items()}
     service_base = f"http://{HOST}:{ports['is']}"
     current = Current(
@@ -311,12 +383,25 @@ async def federation() -> AsyncIterator[Federation]:
         ports["rogue"],
     )
     trust = current.conf.trust
-    consumer_ctx = context(current, "SS-C", producer=False)
+    consumer_ctx = context(
+        current,
+        "SS-C",
+        producer=False,
+        peer_ocsp_port=ports["ocsp"],
+    )
     producer_ctx = context(current, "SS-P", producer=True)
     rogue_ctx = context(current, "SS-P", producer=True, auth_code=ROGUE)
     try:
         await _serve(fed.runners, services_app(fed.service_calls, fed.release), socks["is"])
+        await _serve(fed.runners, producer_ocsp_listener(current), socks["ocsp"])
         await _serve(fed.runners, create_client_proxy(consumer_ctx), socks["client"])
+        if client_tls is not None:
+            tls_ctx = create_client_proxy_tls(client_tls, consumer_ctx.serverconf, es.NOW, HOST)
+            await _serve(
+                fed.runners, create_client_proxy(consumer_ctx), socks["client_tls"], tls_ctx
+            )
+            fed.client_proxy_tls_url = f"https://{HOST}:{ports['client_tls']}"
+            fed.internal_cert = client_tls / "internal-tls" / "internal.crt"
         for name, ctx in (
             ("consumer", consumer_ctx),
             ("producer", producer_ctx),

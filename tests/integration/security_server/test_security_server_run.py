@@ -132,7 +132,8 @@ def test_downloads_configuration_reports_health_and_stops(
     config = tmp_path / "ss.toml"
     config.write_text(
         f'data_dir = "{tmp_path / "ss"}"\nanchor_file = "{anchor}"\n'
-        "client_proxy_port = 0\nserver_proxy_port = 0\nocsp_port = 0\nadmin_api_port = 0\n"
+        "client_proxy_port = 0\nclient_proxy_tls_port = 0\nserver_proxy_port = 0\nocsp_port = 0\n"
+        "admin_api_port = 0\n"
         "conf_download_interval_seconds = 1\n"
     )
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VDX_SS_")}
