@@ -6,7 +6,10 @@ The only place that reads settings and wires the parts (ARCHITECTURE rules 5, 6,
 token's key material with its OCSP responses, and the listeners: client proxy (HTTP), server
 proxy (mutual TLS; always listening, its identity swapped in when an auth certificate becomes
 usable), OCSP responses for peers, and the admin listener with the admin REST API
-(``/api/v1``), ``/health`` and ``/metrics``.
+(``/api/v1``), ``/health`` and ``/metrics``. The message log (writer, time-stamping, archiving;
+``/asic`` and ``/verificationconf`` on the client proxy) and operational monitoring run with
+the admin app; both proxies reach them through ``ProxyContext.evidence`` (rule 8: a message is
+released only once logged).
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from security_server.admin_api._base import MAX_BODY
 from security_server.admin_api.keys import ApiKeyStore
 from security_server.app_health import health_handler, metrics_handler
 from security_server.app_keys import KeyMaterial, load_material
+from security_server.app_messagelog import MessageLogNode
 from security_server.app_ocsp import sha1_hex, with_ocsp
+from security_server.app_opmonitor import OpMonitorNode, evidence
 from security_server.confclient import ConfigurationClient, setup_configuration_client
 from security_server.confclient.model import GlobalConfiguration
 from security_server.exchange import SigningMaterial
@@ -40,9 +45,12 @@ from security_server.proxy import (
     AuthMaterial,
     ProxyContext,
     create_client_proxy,
+    create_client_proxy_tls,
     create_server_proxy,
 )
+from security_server.proxy.evidence import Evidence
 from security_server.proxy.tls import ServerTlsIdentity
+from security_server.serverconf.model import ClientState
 from security_server.serverconf.service import ServerConfService
 from security_server.serverconf.snapshot import ServerConfSnapshot
 from security_server.settings import SecurityServerSettings
@@ -71,6 +79,8 @@ class SecurityServer:
     metrics: CollectorRegistry
     snapshot: ServerConfSnapshot
     onboarding: OnboardingService | None = None  # set by build() right after construction
+    messagelog: MessageLogNode | None = None  # set by build()
+    opmonitor: OpMonitorNode | None = None  # set by build()
     keys: KeyMaterial = field(default_factory=KeyMaterial)
     # The server proxy's TLS identity: follows ``keys.auth`` without restarting the listener.
     server_tls: ServerTlsIdentity = field(default_factory=ServerTlsIdentity)
@@ -124,7 +134,21 @@ class SecurityServer:
             auth_ocsp=self.auth_ocsp,
             clock=utc_now,
             descriptions=description_source(self.serverconf),
+            peer_ocsp_port=self.settings.peer_ocsp_port,
+            evidence=self.evidence(),
         )
+
+    def evidence(self) -> Evidence:
+        """The proxies' hooks into the message log and operational monitoring."""
+        return evidence(self.messagelog, self.opmonitor)
+
+    def may_download(self, client: ClientId) -> bool:
+        """``/asic``: signed documents of the owner or of a client registered here."""
+        snapshot = self.snapshot
+        if snapshot.identity is not None and snapshot.identity.owner == client:
+            return True
+        entry = snapshot.client(client)
+        return entry is not None and entry.state is ClientState.REGISTERED
 
     # ------------------------------------------------------------ background work
     def serverconf_changed(self) -> None:
@@ -217,6 +241,8 @@ def _admin(server: SecurityServer, app: web.Application) -> None:
         "auth": server.check_auth,
         "database": server.check_database,
     }
+    if server.messagelog is not None:
+        checks["messagelog"] = server.messagelog.check
     app.router.add_get("/health", health_handler(checks))
     app.router.add_get("/metrics", metrics_handler(server.metrics))
     setup_admin_api(
@@ -254,6 +280,14 @@ async def build(settings: SecurityServerSettings) -> SecurityServer:
     snapshot = await serverconf.snapshot()
     server = SecurityServer(settings, engine, serverconf, conf_client, metrics, snapshot)
     server.onboarding = _onboarding(server)
+    server.messagelog = MessageLogNode.create(
+        engine,
+        settings.messagelog,
+        current=lambda: conf_client.current,
+        trust=lambda: conf_client.valid().trust,
+        registry=metrics,
+    )
+    server.opmonitor = OpMonitorNode.create(engine, settings.opmonitor, registry=metrics)
     changes.append(server.serverconf_changed)
     pin = None if settings.token_pin is None else settings.token_pin.get_secret_value()
     if pin is None:
@@ -262,9 +296,23 @@ async def build(settings: SecurityServerSettings) -> SecurityServer:
     await conf_client.restore()
     await server.refresh_keys()
     admin_app.cleanup_ctx.append(server.keys_context)
+    server.messagelog.add_to(admin_app)
+    admin_app.cleanup_ctx.append(server.opmonitor.cleanup_context)
     _admin(server, admin_app)
     context = server.context()
-    server.apps["client-proxy"] = (create_client_proxy(context), settings.client_proxy_port, None)
+    download = server.messagelog.download(server.may_download)
+    client_proxy, client_proxy_tls = create_client_proxy(context), create_client_proxy(context)
+    download.add_routes(client_proxy)
+    download.add_routes(client_proxy_tls)
+    server.apps["client-proxy"] = (client_proxy, settings.client_proxy_port, None)
+    # A second app for the HTTPS port: each app owns its peer pool and cleanup.
+    server.apps["client-proxy-tls"] = (
+        client_proxy_tls,
+        settings.client_proxy_tls_port,
+        create_client_proxy_tls(
+            settings.data_dir, context.serverconf, utc_now(), settings.listen_host
+        ),
+    )
     # Always listening: handshakes are refused until an auth certificate is usable, and the
     # identity changes with the key material, without a restart (proxy.tls.ServerTlsIdentity).
     server.apps["server-proxy"] = (

@@ -12,12 +12,15 @@ admin API 4000; the global configuration is downloaded every 60 s (pr-gconf §5)
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from security_server.messagelog.settings import MessageLogSettings
+from security_server.opmonitor.settings import OpMonitorSettings
 from vdx.settings_files import (
     FileThenEnvironmentSettings,
     markdown_main,
@@ -26,13 +29,21 @@ from vdx.settings_files import (
 )
 
 ENV_PREFIX = "VDX_SS_"
+# Nested settings in the environment: VDX_SS_MESSAGELOG__ARCHIVE_DIR=... (pydantic-settings).
+NESTED_DELIMITER = "__"
 SQLITE_FILE = "security-server.db"
+ARCHIVE_FOLDER = "messagelog"
 
 
 class SecurityServerSettings(FileThenEnvironmentSettings):
     """Settings of one security server node."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=False)
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        extra="forbid",
+        frozen=False,
+    )
 
     data_dir: Path = Field(
         default=Path("/var/lib/vdx/security-server"),
@@ -60,6 +71,16 @@ class SecurityServerSettings(FileThenEnvironmentSettings):
     client_proxy_port: int = Field(
         default=8080, ge=0, le=65535, description="Client proxy for information systems (HTTP)."
     )
+    client_proxy_tls_port: int = Field(
+        default=8443,
+        ge=0,
+        le=65535,
+        description=(
+            "Client proxy over HTTPS with the internal TLS certificate in "
+            "`{data_dir}/internal-tls` (generated on first start); information systems of "
+            "clients with connection type HTTPS or HTTPS_NO_AUTH call here."
+        ),
+    )
     server_proxy_port: int = Field(
         default=5500,
         ge=0,
@@ -70,7 +91,20 @@ class SecurityServerSettings(FileThenEnvironmentSettings):
         default=5577,
         ge=0,
         le=65535,
-        description="OCSP responses of this server's auth certificate for peers (pr-messtransp).",
+        description=(
+            "OCSP responses of this server's auth certificate for peers (pr-messtransp). "
+            "Peers look for it at port 5577 of the registered address's host, or, when the "
+            "registered address names its own port P (several servers on one host), at P + 77."
+        ),
+    )
+    peer_ocsp_port: int = Field(
+        default=5577,
+        ge=1,
+        le=65535,
+        description=(
+            "Port of the providers' OCSP listeners, asked for the status of their auth "
+            "certificates before a request is sent (an address with its own port P: P + 77)."
+        ),
     )
     admin_api_port: int = Field(
         default=4000, ge=0, le=65535, description="Admin listener: `/health`, `/metrics`."
@@ -101,10 +135,29 @@ class SecurityServerSettings(FileThenEnvironmentSettings):
         ),
     )
 
+    messagelog: MessageLogSettings = Field(
+        default_factory=MessageLogSettings,
+        description=(
+            "Message log: time-stamping, body logging, archiving (table below). "
+            "`archive_dir` defaults to `{data_dir}/messagelog`; the time-stamping interval "
+            "is the global configuration's `timeStampingIntervalSeconds` once one is "
+            "downloaded, `timestamping_interval_seconds` before."
+        ),
+    )
+    opmonitor: OpMonitorSettings = Field(
+        default_factory=OpMonitorSettings,
+        description="Operational monitoring: buffer, retention, queries (table below).",
+    )
+
     @model_validator(mode="after")
     def _derived(self) -> Self:
         if self.database_url is None:
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir}/{SQLITE_FILE}"
+        if "archive_dir" not in self.messagelog.model_fields_set:
+            # Next to the node's other data, not a fixed system folder.
+            self.messagelog = self.messagelog.model_copy(
+                update={"archive_dir": self.data_dir / ARCHIVE_FOLDER}
+            )
         return self
 
     @property
@@ -125,18 +178,61 @@ def _default_text(name: str) -> str | None:
         return f"`sqlite+aiosqlite:///{{data_dir}}/{SQLITE_FILE}`"
     if name == "management_service_url":
         return "derived from the private parameters"
+    if name in NESTED:
+        return "(table below)"
+    if name == "archive_dir":
+        return f"`{{data_dir}}/{ARCHIVE_FOLDER}`"
     return None
 
 
+# The nested sections: name in the file (a TOML table) -> model.
+NESTED: dict[str, type[BaseModel]] = {
+    "messagelog": MessageLogSettings,
+    "opmonitor": OpMonitorSettings,
+}
+
+
+def _section(name: str, model: type[BaseModel]) -> str:
+    """One nested model as a table: a `[name]` table in the file, `VDX_SS_NAME__FIELD` in the
+    environment (JSON for mappings)."""
+    prefix = f"{ENV_PREFIX}{name.upper()}{NESTED_DELIMITER}"
+    lines = [
+        "",
+        f"## `[{name}]`",
+        "",
+        (
+            f"In the file: the `[{name}]` table; in the environment: `{prefix}<NAME>` "
+            "(a mapping as JSON)."
+        ),
+        "",
+        "| Setting | Environment | Type | Default | Description |",
+        "|---|---|---|---|---|",
+    ]
+    for field_name, field in model.model_fields.items():
+        kind = getattr(field.annotation, "__name__", None) or str(field.annotation)
+        kind = kind.replace("|", "\\|")
+        default = _default_text(field_name) if name == "messagelog" else None
+        if default is None:
+            value = field.get_default(call_default_factory=True)
+            value = value.value if isinstance(value, Enum) else value
+            default = "(none)" if value is None else f"`{value}`"
+        lines.append(
+            f"| `{name}.{field_name}` | `{prefix}{field_name.upper()}` | {kind} | {default} "
+            f"| {field.description or ''} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def markdown() -> str:
-    """The settings reference, generated from the model."""
-    return reference_markdown(
+    """The settings reference, generated from the model (nested models as their own tables)."""
+    top = reference_markdown(
         SecurityServerSettings,
         title="Security server settings",
         module="security_server.settings",
         env_prefix=ENV_PREFIX,
         default_text=_default_text,
     )
+    return top + "".join(_section(name, model) for name, model in NESTED.items())
 
 
 def main(argv: list[str]) -> int:

@@ -9,8 +9,11 @@ signs on the server proxy; :mod:`.consumer` serves the client proxy's plain-HTTP
 from security_server.metaservices.provider import (
     DescriptionSource,
     Environment,
+    OpMonitorQuery,
+    answer_opmonitor,
     answer_rest,
     answer_soap,
+    is_opmonitor_request,
     is_rest_metarequest,
     is_soap_metarequest,
 )
@@ -19,9 +22,12 @@ from security_server.metaservices.sources import description_source
 __all__ = [
     "DescriptionSource",
     "Environment",
+    "OpMonitorQuery",
+    "answer_opmonitor",
     "answer_rest",
     "answer_soap",
     "description_source",
+    "is_opmonitor_request",
     "is_rest_metarequest",
     "is_soap_metarequest",
 ]

@@ -5,6 +5,12 @@ The request is verified like any other (:mod:`security_server.exchange.meta_serv
 answer is built from the server configuration instead of calling a service, and signed with
 ``requestHash`` by the ordinary response builders; ``getWsdl`` returns the WSDL as a SOAP
 attachment (SwA), as Annex B's binding and the reference do.
+
+The operational monitoring queries (``getSecurityServerOperationalData``,
+``getSecurityServerHealthData``; pr-opmon §2, §3) are verified the same way and answered by
+the monitoring service the proxy hands over. Each verified request and each signed answer is
+committed to the message log (``Environment.log``) before the answer is released
+(ARCHITECTURE rule 8).
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from cryptography import x509
 from security_server.confclient.model import GlobalConfiguration
 from security_server.exchange import RestReply, SigningMaterial
 from security_server.exchange.errors import attributed
+from security_server.exchange.evidence import rest_entry, soap_entry
 from security_server.exchange.meta_server import verify_rest_metarequest, verify_soap_metarequest
 from security_server.exchange.rest_server import build_rest_response
 from security_server.exchange.soap_server import build_soap_response
+from security_server.messagelog.model import LogEntry
 from security_server.metaservices import answers, documents
+from security_server.opmonitor.service import SERVICE_CODES, Answer
 from security_server.serverconf.snapshot import ServerConfSnapshot
 from vdx.crypto.trust import TrustConfig
 from vdx.errors import Code, Origin, XRoadError
@@ -36,6 +45,9 @@ from vdx.message.transport import TransportMessage
 
 DescriptionSource = Callable[[ServiceId], Awaitable[bytes | None]]
 """The stored WSDL / OpenAPI document of a service (None: none stored)."""
+OpMonitorQuery = Callable[[SoapMessage, ClientId | None, ClientId | None], Awaitable[Answer]]
+"""Answers a monitoring query: request, owner of the server named in its securityServer
+header, central monitoring client."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +61,23 @@ class Environment:
     signing: Callable[[ClientId], SigningMaterial]
     descriptions: DescriptionSource | None
     limits: MessageLimits
+    # Commits a log entry, returning once it is durable (None: nothing is logged).
+    log: Callable[[LogEntry], Awaitable[object]] | None = None
+
+    async def commit(self, entry: LogEntry) -> None:
+        if self.log is not None:
+            with attributed(Origin.SERVER_PROXY):
+                await self.log(entry)
 
 
 def is_soap_metarequest(message: TransportMessage) -> bool:
     soap = message.soap
     return soap is not None and soap.header.service.service_code in meta.SOAP_METASERVICES
+
+
+def is_opmonitor_request(message: TransportMessage) -> bool:
+    soap = message.soap
+    return soap is not None and soap.header.service.service_code in SERVICE_CODES
 
 
 def is_rest_metarequest(message: TransportMessage) -> bool:
@@ -92,11 +116,12 @@ async def answer_soap(
         trust=env.trust,
         now=env.now,
     )
+    await env.commit(soap_entry(message, verified.request, response=False, now=env.now))
     provider = verified.request.header.service.provider
     with attributed(Origin.SERVER_PROXY):
         body, content_type = await _soap_answer(verified.request, verified.client, env)
         material = env.signing(provider.member)
-    return build_soap_response(
+    signed = build_soap_response(
         verified,
         body,
         content_type,
@@ -104,6 +129,46 @@ async def answer_soap(
         now=env.now,
         limits=env.limits,
     )
+    await env.commit(soap_entry(signed, verified.request, response=True, now=env.now))
+    return signed
+
+
+async def answer_opmonitor(
+    message: TransportMessage,
+    peer_cert: x509.Certificate | None,
+    env: Environment,
+    query: OpMonitorQuery,
+) -> TransportMessage:
+    """Verify an operational monitoring query and return the signed answer, or raise.
+
+    The caller's rights depend on whether it is the owner of the server its
+    ``securityServer`` header names (verified to be this one) or the central monitoring
+    client (pr-opmon §2); the latter is not in our global configuration model yet.
+    """
+    verified = verify_soap_metarequest(
+        message,
+        peer_cert=peer_cert,
+        conf=env.conf,
+        serverconf=env.serverconf,
+        trust=env.trust,
+        now=env.now,
+    )
+    await env.commit(soap_entry(message, verified.request, response=False, now=env.now))
+    header = verified.request.header
+    named = None if header.security_server is None else env.conf.server(header.security_server)
+    with attributed(Origin.SERVER_PROXY):
+        answer = await query(verified.request, None if named is None else named.owner, None)
+        material = env.signing(header.service.provider.member)
+    signed = build_soap_response(
+        verified,
+        answer.body,
+        answer.content_type,
+        signing_material=material,
+        now=env.now,
+        limits=env.limits,
+    )
+    await env.commit(soap_entry(signed, verified.request, response=True, now=env.now))
+    return signed
 
 
 async def _soap_answer(
@@ -156,6 +221,9 @@ async def answer_rest(
     )
     service = verified.target.service
     provider = service.provider
+    client = verified.fields.client
+    headers = verified.part.headers
+    await env.commit(rest_entry(message, headers, client, service, response=False, now=env.now))
     with attributed(Origin.SERVER_PROXY):
         if service.service_code == meta.GET_OPENAPI:
             code = _query_service_code(verified.target.query)
@@ -167,12 +235,13 @@ async def answer_rest(
             if service.service_code == meta.LIST_METHODS:
                 listed = answers.rest_services(env.serverconf, provider)
             else:
-                client = verified.fields.client
                 listed = answers.rest_allowed(env.serverconf, env.conf, provider, client)
             body, content_type = meta.encode_rest_services(listed), documents.JSON_TYPE
         material = env.signing(provider.member)
     reply = RestReply(200, "OK", (("Content-Type", content_type),), body)
-    return build_rest_response(verified, reply, signing_material=material, now=env.now)
+    signed = build_rest_response(verified, reply, signing_material=material, now=env.now)
+    await env.commit(rest_entry(signed, headers, client, service, response=True, now=env.now))
+    return signed
 
 
 def _query_service_code(query: str) -> str:

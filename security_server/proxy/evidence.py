@@ -33,6 +33,7 @@ from vdx.errors import Code, XRoadError
 from vdx.identifiers import ClientId, ServiceId
 from vdx.message import rest
 from vdx.message.soap_model import SoapFault, SoapMessage
+from vdx.message.transport import TransportMessage
 
 log = structlog.get_logger("vdx.security_server.evidence")
 
@@ -52,16 +53,17 @@ def millis(now: datetime) -> int:
 @dataclass(frozen=True)
 class Evidence:
     log: LogHook | None = None
-    check_can_log: Callable[[datetime], None] | None = None
+    # Raises TimestampingFailed past the grace period (the log's own clock decides).
+    check_can_log: Callable[[], None] | None = None
     opmonitor: OpMonitorHook | None = None
     stage: StageHook | None = None
     opmonitor_query: OpMonitorQuery | None = None
 
-    def can_log(self, now: datetime) -> None:
+    def can_log(self) -> None:
         """Refuse (``TimestampingFailed``) before signing when nothing signed now could be
         logged: time-stamping has failed beyond the grace period."""
         if self.check_can_log is not None:
-            self.check_can_log(now)
+            self.check_can_log()
 
     async def commit(self, entry: LogEntry) -> int | None:
         """Log ``entry``; returns once it is durable. Raises ``XRoadError``."""
@@ -96,6 +98,28 @@ class Evidence:
                     self.stage(side, stage, time.perf_counter() - started)
                 except Exception:  # a metric never fails traffic
                     log.exception("opmonitor_stage_failed")
+
+    def finish(
+        self,
+        trace: ExchangeTrace,
+        now: datetime,
+        *,
+        error: XRoadError | None = None,
+        fault: SoapFault | None = None,
+    ) -> None:
+        """The exchange is over: its total duration and its record (never raises)."""
+        if self.stage is not None:
+            try:
+                self.stage(trace.side, Stage.TOTAL, trace.elapsed())
+            except Exception:  # a metric never fails traffic
+                log.exception("opmonitor_stage_failed")
+        if self.opmonitor is not None:
+            try:
+                record = trace.record(now, error=error, fault=fault)
+            except Exception:  # a field no record can hold must not fail the exchange
+                log.exception("opmonitor_record_failed")
+                return
+            self.monitor(record)
 
 
 NO_EVIDENCE = Evidence()
@@ -177,6 +201,30 @@ class ExchangeTrace:
 
     def rest_response(self, status: int, body: bytes | None) -> None:
         self.values |= {"status_code": status, "response_size": 0 if body is None else len(body)}
+
+    def transport_request(self, message: TransportMessage, size: int) -> None:
+        """What a peer's (not yet verified) transport request says; refined once verified."""
+        if message.soap is not None:
+            attachments = len(message.attachments)
+            self.soap_request(message.soap, mime_size=size, attachments=attachments)
+            return
+        part = message.rest_request
+        if part is None:
+            return
+        try:
+            target, fields = rest.parse_target(part.target), rest.parse_headers(part.headers)
+        except XRoadError:
+            return  # refused for it later; the record keeps what is known
+        self.rest_request(part.method, target, fields, message.rest_body)
+        self.rest_headers(part.headers)
+
+    def transport_response(self, message: TransportMessage) -> None:
+        """The signed answer's sizes (and REST status)."""
+        if message.rest_response is not None:
+            self.rest_response(message.rest_response.status, message.rest_body)
+        else:
+            attachments = len(message.attachments)
+            self.soap_response(message.soap, mime_size=None, attachments=attachments)
 
     def set(self, **values: Any) -> None:
         self.values |= values

@@ -6,8 +6,14 @@ decode, verify (:func:`verify_soap_request` / :func:`verify_rest_request`), call
 with its URL and timeout from serverconf (an https service's certificate checked as its
 ``tls_verify`` says, :mod:`.service_tls`), sign the answer and return it. A failure before
 the answer can be signed is returned as a bare SOAP fault (``text/xml``, pr-messtransp §2.3).
-Metaservice requests (``listMethods``, ``allowedMethods``, ``getWsdl``, ``getOpenAPI``) are
-verified the same way and answered here by :mod:`security_server.metaservices`.
+Metaservice requests (``listMethods``, ``allowedMethods``, ``getWsdl``, ``getOpenAPI``) and
+the operational monitoring queries are verified the same way and answered here by
+:mod:`security_server.metaservices`.
+
+Evidence (ARCHITECTURE rule 8): the verified request is committed to the message log before
+the service is called, the signed answer before it is returned; a log failure refuses the
+exchange (``LoggingFailed``, or ``TimestampingFailed`` past the grace period) and the service
+is not called. Every exchange ends in one operational monitoring record (``Producer``).
 """
 
 from __future__ import annotations
@@ -29,18 +35,24 @@ from security_server.exchange import (
     verify_soap_request,
 )
 from security_server.exchange.errors import attributed
+from security_server.exchange.evidence import rest_entry, soap_entry
+from security_server.opmonitor.metrics import Stage
+from security_server.opmonitor.model import SecurityServerType
 from security_server.proxy import render
 from security_server.proxy.context import ProxyContext
+from security_server.proxy.evidence import ExchangeTrace
 from security_server.proxy.peers import read_limited
 from security_server.proxy.service_tls import ServiceTls
 from security_server.serverconf.snapshot import ServiceEntry
 from vdx.errors import Code, Origin, XRoadError
+from vdx.identifiers import SecurityServerId
 from vdx.message import transport, transport_encode
 from vdx.message.transport import TransportMessage
 
 CONTEXT = web.AppKey("proxy_context", ProxyContext)
 SERVICES = web.AppKey("service_session", aiohttp.ClientSession)
 SERVICE_TLS = web.AppKey("service_tls", ServiceTls)
+SIDE = SecurityServerType.PRODUCER
 
 
 def create_server_proxy(context: ProxyContext) -> web.Application:
@@ -72,6 +84,8 @@ def peer_certificate(request: web.Request) -> x509.Certificate | None:
 
 async def _handle(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
+    evidence = context.evidence
+    trace = ExchangeTrace.begin(SIDE, context.clock())
     try:
         try:
             body = await request.read()
@@ -79,25 +93,42 @@ async def _handle(request: web.Request) -> web.Response:
             raise XRoadError(Code.INVALID_REQUEST, "Request exceeds the size limit") from None
         with attributed(Origin.SERVER_PROXY):
             message = transport.decode(body, request.headers.get("Content-Type"), context.limits)
-        if metaservices.is_soap_metarequest(message):
-            signed = await metaservices.answer_soap(
-                message, peer_certificate(request), _meta_environment(context)
-            )
-        elif metaservices.is_rest_metarequest(message):
-            signed = await metaservices.answer_rest(
-                message, peer_certificate(request), _meta_environment(context)
-            )
-        elif message.rest_request is not None:
-            signed = await _rest(request, message)
-        else:
-            signed = await _soap(request, message)
+        trace.transport_request(message, len(body))
+        signed = await _dispatch(request, message, trace)
     except XRoadError as error:
+        evidence.finish(trace, context.clock(), error=error.attributed_to(Origin.SERVER_PROXY))
         return render.soap_fault(error, Origin.SERVER_PROXY, side="server_proxy")
     except Exception as exc:  # noqa: BLE001 - never a stack trace to the peer (rule 3)
         render.log.exception("server_proxy_failed")
-        return render.soap_fault(render.unexpected(exc, Origin.SERVER_PROXY), Origin.SERVER_PROXY)
+        unexpected = render.unexpected(exc, Origin.SERVER_PROXY)
+        evidence.finish(trace, context.clock(), error=unexpected)
+        return render.soap_fault(unexpected, Origin.SERVER_PROXY)
+    trace.transport_response(signed)
     encoded = transport_encode.encode(signed)
+    evidence.finish(trace, context.clock(), fault=signed.fault)
     return web.Response(body=encoded.body, headers={"Content-Type": encoded.content_type})
+
+
+async def _dispatch(
+    request: web.Request, message: TransportMessage, trace: ExchangeTrace
+) -> TransportMessage:
+    context = request.app[CONTEXT]
+    query = context.evidence.opmonitor_query
+    if query is not None and metaservices.is_opmonitor_request(message):
+        return await metaservices.answer_opmonitor(
+            message, peer_certificate(request), _meta_environment(context), query
+        )
+    if metaservices.is_soap_metarequest(message):
+        return await metaservices.answer_soap(
+            message, peer_certificate(request), _meta_environment(context)
+        )
+    if metaservices.is_rest_metarequest(message):
+        return await metaservices.answer_rest(
+            message, peer_certificate(request), _meta_environment(context)
+        )
+    if message.rest_request is not None:
+        return await _rest(request, message, trace)
+    return await _soap(request, message, trace)
 
 
 def _meta_environment(context: ProxyContext) -> metaservices.Environment:
@@ -110,63 +141,110 @@ def _meta_environment(context: ProxyContext) -> metaservices.Environment:
         signing=context.signing,
         descriptions=context.descriptions,
         limits=context.limits,
+        log=context.evidence.commit if context.evidence.log is not None else None,
     )
 
 
-async def _soap(request: web.Request, message: TransportMessage) -> TransportMessage:
+def _verified(
+    trace: ExchangeTrace, context: ProxyContext, service: ServiceEntry, peer: SecurityServerId
+) -> None:
+    """What is known once a request is verified: the service's type, the peer's address."""
+    address = context.conf().server_address(peer)
+    trace.set(service_type=str(service.kind), client_security_server_address=address)
+
+
+async def _soap(
+    request: web.Request, message: TransportMessage, trace: ExchangeTrace
+) -> TransportMessage:
     context = request.app[CONTEXT]
-    verified = verify_soap_request(
-        message,
-        peer_cert=peer_certificate(request),
-        conf=context.conf(),
-        serverconf=context.serverconf(),
-        trust=context.trust(),
-        now=context.clock(),
-    )
+    evidence = context.evidence
+    with evidence.timed(SIDE, Stage.VERIFY):
+        verified = verify_soap_request(
+            message,
+            peer_cert=peer_certificate(request),
+            conf=context.conf(),
+            serverconf=context.serverconf(),
+            trust=context.trust(),
+            now=context.clock(),
+        )
+    _verified(trace, context, verified.service, verified.peer_server)
+    with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
+        entry = soap_entry(message, verified.request, response=False, now=context.clock())
+        await evidence.commit(entry)
     body, content_type = verified.service_request()
-    reply = await _call_service(
-        request,
-        verified.service,
-        "POST",
-        verified.service.url,
-        [("Content-Type", content_type)],
-        body,
-    )
+    trace.request_out(context.clock())
+    with evidence.timed(SIDE, Stage.PROVIDER):
+        reply = await _call_service(
+            request,
+            verified.service,
+            "POST",
+            verified.service.url,
+            [("Content-Type", content_type)],
+            body,
+        )
+    trace.response_in(context.clock())
     if reply.status >= 400 and reply.status != 500:  # SOAP faults come as 500
         raise _service_failed(Code.HTTP_ERROR, f"Service answered HTTP {reply.status}")
-    with attributed(Origin.SERVER_PROXY):
-        material = context.signing(verified.service.service_id.provider.member)
-    return build_soap_response(
-        verified,
-        reply.body or b"",
-        reply.header("Content-Type"),
-        signing_material=material,
-        now=context.clock(),
-        limits=context.limits,
-    )
+    with evidence.timed(SIDE, Stage.SIGN):
+        with attributed(Origin.SERVER_PROXY):
+            material = context.signing(verified.service.service_id.provider.member)
+        signed = build_soap_response(
+            verified,
+            reply.body or b"",
+            reply.header("Content-Type"),
+            signing_material=material,
+            now=context.clock(),
+            limits=context.limits,
+        )
+    with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
+        entry = soap_entry(signed, verified.request, response=True, now=context.clock())
+        await evidence.commit(entry)
+    return signed
 
 
-async def _rest(request: web.Request, message: TransportMessage) -> TransportMessage:
+async def _rest(
+    request: web.Request, message: TransportMessage, trace: ExchangeTrace
+) -> TransportMessage:
     context = request.app[CONTEXT]
-    verified = verify_rest_request(
-        message,
-        peer_cert=peer_certificate(request),
-        conf=context.conf(),
-        serverconf=context.serverconf(),
-        trust=context.trust(),
-        now=context.clock(),
-    )
-    reply = await _call_service(
-        request,
-        verified.service,
-        verified.part.method,
-        verified.service_url(),
-        list(verified.service_headers()),
-        verified.body,
-    )
-    with attributed(Origin.SERVER_PROXY):
-        material = context.signing(verified.service.service_id.provider.member)
-    return build_rest_response(verified, reply, signing_material=material, now=context.clock())
+    evidence = context.evidence
+    with evidence.timed(SIDE, Stage.VERIFY):
+        verified = verify_rest_request(
+            message,
+            peer_cert=peer_certificate(request),
+            conf=context.conf(),
+            serverconf=context.serverconf(),
+            trust=context.trust(),
+            now=context.clock(),
+        )
+    _verified(trace, context, verified.service, verified.peer_server)
+    headers, client = verified.part.headers, verified.fields.client
+    service_id = verified.target.service
+    with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
+        now = context.clock()
+        entry = rest_entry(message, headers, client, service_id, response=False, now=now)
+        await evidence.commit(entry)
+    trace.request_out(context.clock())
+    with evidence.timed(SIDE, Stage.PROVIDER):
+        reply = await _call_service(
+            request,
+            verified.service,
+            verified.part.method,
+            verified.service_url(),
+            list(verified.service_headers()),
+            verified.body,
+        )
+    trace.response_in(context.clock())
+    with evidence.timed(SIDE, Stage.SIGN):
+        with attributed(Origin.SERVER_PROXY):
+            material = context.signing(verified.service.service_id.provider.member)
+        signed = build_rest_response(
+            verified, reply, signing_material=material, now=context.clock()
+        )
+    with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
+        now = context.clock()
+        entry = rest_entry(signed, headers, client, service_id, response=True, now=now)
+        await evidence.commit(entry)
+    return signed
 
 
 async def _call_service(  # noqa: PLR0917 - one HTTP request, each part named

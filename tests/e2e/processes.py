@@ -38,6 +38,7 @@ class Service:
     process: subprocess.Popen[str]
     urls: dict[str, str] = field(default_factory=dict)
     lines: list[str] = field(default_factory=list)
+    drainer: threading.Thread | None = None
 
     def output(self) -> str:
         return "".join(self.lines)
@@ -50,6 +51,10 @@ class Service:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+        if self.drainer is not None:
+            self.drainer.join(timeout=5)  # it ends at EOF, once the process is gone
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start(
@@ -82,7 +87,8 @@ def start(
                 started.set()
         started.set()
 
-    threading.Thread(target=drain, name=f"drain-{name}", daemon=True).start()
+    service.drainer = threading.Thread(target=drain, name=f"drain-{name}", daemon=True)
+    service.drainer.start()
     if not started.wait(START_SECONDS) or process.poll() is not None:
         service.stop()
         raise AssertionError(f"{name} did not start:\n{service.output()}")

@@ -40,6 +40,7 @@ from security_server.proxy import (
     peer_ocsp,
     server_ssl_context,
 )
+from security_server.proxy.evidence import NO_EVIDENCE, Evidence
 from security_server.serverconf.model import (
     BASE_ENDPOINT,
     ClientState,
@@ -189,6 +190,7 @@ def context(
     producer: bool,
     auth_code: str | None = None,
     peer_ocsp_port: int | None = None,
+    evidence: Evidence = NO_EVIDENCE,
 ) -> ProxyContext:
     auth = auth_material(auth_code or server_code)
     ocsp = (es.ocsp(auth.certificate),)
@@ -218,6 +220,7 @@ def context(
         peer_ocsp_address=None
         if peer_ocsp_port is None
         else (lambda _a: f"{HOST}:{peer_ocsp_port}"),
+        evidence=evidence,
     )
 
 
@@ -359,9 +362,14 @@ async def _serve(
 
 
 @asynccontextmanager
-async def federation(client_tls: Path | None = None) -> AsyncIterator[Federation]:
+async def federation(
+    client_tls: Path | None = None, evidence: Mapping[str, Evidence] | None = None
+) -> AsyncIterator[Federation]:
     """The running federation; with ``client_tls`` (a data directory) the consumer's client
-    proxy also serves HTTPS with the internal TLS certificate generated there."""
+    proxy also serves HTTPS with the internal TLS certificate generated there; ``evidence``
+    (by server code, ``SS-C`` / ``SS-P``) gives a server its message log and operational
+    monitoring hooks (test_exchange_evidence builds real ones)."""
+    evidence = evidence or {}
     socks = {
         name: bound_socket()
         for name in ("client", "client_tls", "consumer", "producer", "rogue", "is", "ocsp")
@@ -388,8 +396,11 @@ async def federation(client_tls: Path | None = None) -> AsyncIterator[Federation
         "SS-C",
         producer=False,
         peer_ocsp_port=ports["ocsp"],
+        evidence=evidence.get("SS-C", NO_EVIDENCE),
     )
-    producer_ctx = context(current, "SS-P", producer=True)
+    producer_ctx = context(
+        current, "SS-P", producer=True, evidence=evidence.get("SS-P", NO_EVIDENCE)
+    )
     rogue_ctx = context(current, "SS-P", producer=True, auth_code=ROGUE)
     try:
         await _serve(fed.runners, services_app(fed.service_calls, fed.release), socks["is"])

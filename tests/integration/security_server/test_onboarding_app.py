@@ -70,6 +70,7 @@ async def test_server_proxy_takes_its_identity_without_a_restart(tmp_path: Path)
             data_dir=tmp_path / "ss",
             anchor_file=anchor,
             client_proxy_port=0,
+            client_proxy_tls_port=0,
             server_proxy_port=proxy_port,
             ocsp_port=0,
             admin_api_port=0,
