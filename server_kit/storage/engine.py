@@ -45,6 +45,12 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Write-ahead log: readers no longer block the message log's commits and a commit
+        # costs one fsync of the log instead of the rollback journal's several; with
+        # synchronous=FULL (the default) every commit is still durable before it returns
+        # (ARCHITECTURE rule 8). Measured ~1.4x exchanges/s on the message-log path (issue 10).
+        # An in-memory database answers "memory" and keeps its journal.
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
