@@ -15,6 +15,7 @@ from vdx.cli import (
     evidence,
     logs,
     message,
+    sandbox,
     security_server,
     ss,
     testca,
@@ -34,6 +35,7 @@ app.add_typer(security_server.app, name="security-server")
 app.add_typer(cs.app, name="cs", help="Administer the central server's registry.")
 app.add_typer(ss.app, name="ss", help="Administer a security server over its admin API.")
 app.add_typer(demo.app, name="demo-provider")
+app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(evidence.asic_app, name="asic", help="Verify ASiC-E evidence containers.")
 app.add_typer(evidence.archive_app, name="archive", help="Verify message-log archives.")
 
