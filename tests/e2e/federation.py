@@ -16,11 +16,24 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.e2e.processes import Service, free_port, http, start, vdx, vdx_json, wait_until
 
 INSTANCE = "VN"
 CS_PIN = "cs-token-pin"
+SS_PIN = "ss-token-pin"
+# Batches every 2 s (the central server's timeStampingIntervalSeconds, which the security
+# servers follow once they hold a configuration) so message-log tests wait seconds, not minutes.
+TIMESTAMPING_INTERVAL_SECONDS = 2
+# The security servers' [messagelog] table: archives every few seconds; traffic is refused
+# after 8 s of failed time-stamping (the default 4 h cannot be waited for). Only a stopped TSA
+# makes time-stamping fail, and the test that stops it waits for traffic to resume.
+MESSAGELOG_GRACE_SECONDS = 8
+MESSAGELOG_SETTINGS = (
+    "[messagelog]\narchive_interval_seconds = 3\n"
+    f"acceptable_timestamp_failure_seconds = {MESSAGELOG_GRACE_SECONDS}\n"
+)
 ROLES = (
     "system-administrator",
     "security-officer",
@@ -74,6 +87,17 @@ class Federation:
 
     def cs(self, *args: str) -> Any:
         return vdx_json("cs", *args, "--config", str(self.cs_config))
+
+    def restart_ca(self) -> None:
+        """Start the test CA again on its old port (its URLs are in the global configuration)."""
+        self.ca.stop()
+        port = str(urlsplit(self.ca_manifest["tsa_url"]).port)
+        self.ca = start(
+            "testca",
+            ["testca", "serve", "--dir", "ca", "--port", port],
+            cwd=self.root,
+            ready="tsa_url",
+        )
 
 
 def _start_ca(root: Path) -> tuple[Service, dict[str, Any]]:
@@ -136,7 +160,13 @@ def _write_cs_config(root: Path, management_port: int) -> Path:
 def federation(root: Path) -> Iterator[Federation]:
     with ExitStack() as stack:
         ca, manifest = _start_ca(root)
-        stack.callback(ca.stop)
+        started: list[Federation] = []
+
+        # The CA may be restarted by a test: stop the one running at the end.
+        def stop_ca() -> None:
+            (started[0].ca if started else ca).stop()
+
+        stack.callback(stop_ca)
         management_port = free_port()
         config, anchor = _write_cs_config(root, management_port), root / "anchor.xml"
         _setup_registry(root, config, manifest)
@@ -152,6 +182,9 @@ def federation(root: Path) -> Iterator[Federation]:
             "a published configuration",
             lambda: http(f"{conf_url}/internalconf")[0] == 200,
             detail=central.output,
+        )
+        _set_system_parameter(
+            central, config, "timeStampingIntervalSeconds", TIMESTAMPING_INTERVAL_SECONDS
         )
         vdx(
             "cs",
@@ -186,6 +219,7 @@ def federation(root: Path) -> Iterator[Federation]:
         fed = Federation(
             root, ca, manifest, central, config, anchor, demo, consumer, provider, management_port
         )
+        started.append(fed)
         for server in (consumer, provider):
             _start_security_server(fed, server)
             stack.callback(_stopper(server))
@@ -193,6 +227,31 @@ def federation(root: Path) -> Iterator[Federation]:
             onboard(fed, server)
         publish_services(fed)
         yield fed
+
+
+def _set_system_parameter(central: Service, config: Path, name: str, value: int) -> None:
+    """As the operator sets it: over the central server's admin API (system administrator)."""
+    created = vdx_json(
+        "cs",
+        "api-key",
+        "create",
+        "--name",
+        "e2e-admin",
+        "--role",
+        "system-administrator",
+        "--config",
+        str(config),
+    )
+    status, _, body = http(
+        f"{central.urls['admin']}/api/v1/system-parameters/{name}",
+        data=json.dumps({"value": value}).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"X-Road-ApiKey token={created['key']}",
+        },
+        method="PUT",
+    )
+    assert status == 200, body
 
 
 def _stopper(server: SecurityServer) -> Any:
@@ -214,6 +273,7 @@ def _start_security_server(fed: Federation, server: SecurityServer) -> None:
         "admin_api_port = 0\nconf_download_interval_seconds = 1\n"
         # Not the default port 4002 of the central server's host, so named explicitly.
         f'management_service_url = "http://127.0.0.1:{fed.management_port}/managementservice/"\n'
+        + MESSAGELOG_SETTINGS
     )
     created = vdx_json(
         "ss",
@@ -227,6 +287,17 @@ def _start_security_server(fed: Federation, server: SecurityServer) -> None:
     )
     server.api_key = created["key"]
     server.service = start(server.name, ["security-server", "run", "--config", str(config)])
+
+
+def restart_security_server(server: SecurityServer) -> None:
+    """Start a stopped (or killed) security server again with the same settings file."""
+    assert server.service is not None
+    assert server.service.process.poll() is not None
+    server.service.stop()  # collects the output drainer
+    config = server.directory / "ss.toml"
+    server.service = start(server.name, ["security-server", "run", "--config", str(config)])
+    # The PIN lives in the server's memory only: after a restart the operator logs in again.
+    vdx("ss", "token", "login", "--pin", SS_PIN, env=server.env())
 
 
 def _issue(fed: Federation, csr_pem: bytes, profile: str) -> bytes:
@@ -259,7 +330,7 @@ def onboard(fed: Federation, server: SecurityServer) -> None:
         "--server-code",
         server.server_code,
         "--pin",
-        "ss-token-pin",
+        SS_PIN,
     )
     for usage in ("auth", "sign"):
         key = server.ss("key", "add", "--usage", usage, "--label", f"{usage}-key")

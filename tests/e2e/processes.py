@@ -124,12 +124,13 @@ def http(
     data: bytes | None = None,
     headers: dict[str, str] | None = None,
     method: str | None = None,
+    timeout: float = 30,
 ) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(  # noqa: S310 - 127.0.0.1 only
         url, data=data, headers=headers or {}, method=method
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
             return answer.status, dict(answer.headers), answer.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()

@@ -10,14 +10,13 @@ import shutil
 import subprocess
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import zeep
 from lxml import etree
 
-from tests.e2e.federation import INSTANCE, Federation, federation
+from tests.e2e.federation import INSTANCE, Federation
 from tests.e2e.processes import http
 from tests.vectors import require_dir
 
@@ -33,12 +32,6 @@ pytestmark = [
     # Setting up the federation runs some forty commands and waits for configuration rounds.
     pytest.mark.timeout(600),
 ]
-
-
-@pytest.fixture(scope="module")
-def fed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
-    with federation(tmp_path_factory.mktemp("federation")) as running:
-        yield running
 
 
 def _sh(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
