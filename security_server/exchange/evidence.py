@@ -9,6 +9,10 @@ built carries the values it signed, so the bytes are taken from them (the REST p
 deterministically). The body kept is the one part an ASiC-E container can carry next to the
 message (``attachment1``): a REST body, or the only attachment of a SOAP message; the hash
 chain names every part by digest, so a container without the other attachments still verifies.
+
+A record is filed under (owned by) this side's client: the service client on the client side,
+the service provider on the server side (the reference's ``LogManager.createMessageRecord``),
+so each side finds and archives its records under its own client.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ def log_entry(
     query_id: str,
     client: ClientId,
     service: ServiceId,
+    owner: ClientId,
     response: bool,
     now: datetime,
     x_request_id: str | None = None,
@@ -79,6 +84,7 @@ def log_entry(
         x_request_id=x_request_id,
         client=client,
         service=service,
+        owner=owner,
         response=response,
         rest=message.rest_request is not None or message.rest_response is not None,
         message=signed_message(message),
@@ -94,17 +100,28 @@ def _utf8(value: str | None) -> bytes | None:
     return None if value is None else value.encode("utf-8")
 
 
+def owner_of(client: ClientId, service: ServiceId, *, provider_side: bool) -> ClientId:
+    """Whom a record is filed under: the provider on the server side, else the client."""
+    return service.provider if provider_side else client
+
+
 def soap_entry(
-    message: TransportMessage, request: SoapMessage, *, response: bool, now: datetime
+    message: TransportMessage,
+    request: SoapMessage,
+    *,
+    response: bool,
+    provider_side: bool,
+    now: datetime,
 ) -> LogEntry:
     """A SOAP request or its response (a signed fault too), filed under the request's
-    message id, client and service."""
+    message id and this side's client (``provider_side``: the service provider)."""
     header = request.header
     return log_entry(
         message,
         query_id=header.id,
         client=header.client,
         service=header.service,
+        owner=owner_of(header.client, header.service, provider_side=provider_side),
         response=response,
         now=now,
     )
@@ -117,10 +134,12 @@ def rest_entry(
     service: ServiceId,
     *,
     response: bool,
+    provider_side: bool,
     now: datetime,
 ) -> LogEntry:
     """A REST request or its response, filed under the request's ``X-Road-Id`` (pr-rest
-    §4.3; the client proxy sets one when the caller did not) and ``X-Road-Request-Id``."""
+    §4.3; the client proxy sets one when the caller did not), ``X-Road-Request-Id`` and this
+    side's client (``provider_side``: the service provider)."""
     query_id = _header(request_headers, rest.H_ID)
     if query_id is None:
         raise XRoadError(Code.LOGGING_FAILED, f"The request has no {rest.H_ID}")
@@ -129,6 +148,7 @@ def rest_entry(
         query_id=query_id,
         client=client,
         service=service,
+        owner=owner_of(client, service, provider_side=provider_side),
         response=response,
         now=now,
         x_request_id=_header(request_headers, REQUEST_ID_HEADER),

@@ -29,7 +29,7 @@ def from_db(value: datetime) -> datetime:
 
 def entry_row(entry: LogEntry) -> dict[str, Any]:
     """The column values of one record (the signature digest included)."""
-    client, provider = entry.client, entry.service.provider
+    client, provider, owner = entry.client, entry.service.provider, entry.owner
     return {
         "query_id": entry.query_id,
         "x_request_id": entry.x_request_id,
@@ -44,6 +44,11 @@ def entry_row(entry: LogEntry) -> dict[str, Any]:
         "service_subsystem_code": provider.subsystem_code,
         "service_code": entry.service.service_code,
         "service_version": entry.service.service_version,
+        "owner_key": owner.to_colon(),
+        "owner_instance": owner.instance,
+        "owner_member_class": owner.member_class,
+        "owner_member_code": owner.member_code,
+        "owner_subsystem_code": owner.subsystem_code,
         "response": entry.response,
         "rest": entry.rest,
         "message": entry.message,
@@ -57,25 +62,24 @@ def entry_row(entry: LogEntry) -> dict[str, Any]:
     }
 
 
+def _client_id(m: Any, prefix: str) -> ClientId:
+    return ClientId(
+        m[f"{prefix}_instance"],
+        m[f"{prefix}_member_class"],
+        m[f"{prefix}_member_code"],
+        m[f"{prefix}_subsystem_code"],
+    )
+
+
 def entry_from(row: sa.Row[Any]) -> LogEntry:
     m = row._mapping
-    client = ClientId(
-        m["client_instance"],
-        m["client_member_class"],
-        m["client_member_code"],
-        m["client_subsystem_code"],
-    )
-    provider = ClientId(
-        m["service_instance"],
-        m["service_member_class"],
-        m["service_member_code"],
-        m["service_subsystem_code"],
-    )
+    provider = _client_id(m, "service")
     return LogEntry(
         query_id=m["query_id"],
         x_request_id=m["x_request_id"],
-        client=client,
+        client=_client_id(m, "client"),
         service=ServiceId(provider, m["service_code"], m["service_version"]),
+        owner=_client_id(m, "owner"),
         response=m["response"],
         rest=m["rest"],
         message=m["message"],

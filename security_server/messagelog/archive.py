@@ -4,8 +4,10 @@ The reference's archiver (``LogArchiver``, ``LogArchiveWriter``, ``LogArchiveCac
 server user guide §11.1.6 "Archive Files") decides:
 
 - records are taken ordered by the archiving group and then by id; with grouping ``member``
-  or ``subsystem`` each group (the record's client member, or the client itself) gets its own
-  archive files and its own linking chain (the last digest is kept per group);
+  or ``subsystem`` each group (the member of the client the record is filed under, or that
+  client itself: the client on the client side, the service provider on the server side, as
+  the reference's ``LogManager.createMessageRecord`` files it) gets its own archive files and
+  its own linking chain (the last digest is kept per group);
 - containers are added to the open archive until their total size exceeds
   ``archive-max-filesize``; the archive is then closed, so a file exceeds the limit by at most
   its last container;
@@ -48,7 +50,8 @@ class Grouping(enum.StrEnum):
 
 
 def group_name(client: ClientId, grouping: Grouping) -> str | None:
-    """The group a record of ``client`` is archived in (``None``: no grouping)."""
+    """The group a record filed under ``client`` (its owner) is archived in (``None``: no
+    grouping)."""
     if grouping is Grouping.NONE:
         return None
     parts = [client.instance, client.member_class, client.member_code]
@@ -127,7 +130,7 @@ class BuiltArchive:
 
 def _sort_key(grouping: Grouping) -> Callable[[Stamped], tuple[str, int]]:
     def key(item: Stamped) -> tuple[str, int]:
-        return (group_name(item[0].entry.client, grouping) or "", item[0].id)
+        return (group_name(item[0].entry.owner, grouping) or "", item[0].id)
 
     return key
 
@@ -150,7 +153,7 @@ def iter_archives(
     group: str | None = None
     size = 0
     for record, stamp in sorted(items, key=_sort_key(grouping)):
-        record_group = group_name(record.entry.client, grouping)
+        record_group = group_name(record.entry.owner, grouping)
         if current and record_group != group:
             yield _planned(group, current)
             current, size = [], 0

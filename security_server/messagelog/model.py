@@ -3,8 +3,9 @@
 One :class:`LogEntry` per signed message (request or response), as the reference's
 ``MessageRecord`` keeps it (security server architecture §2.8 "Message Log"): the message as
 signed, the signature, the message's own hash chain when several parts were signed, client,
-service, message id and request id. A stored record later gains the batch timestamp and its
-proof in the batch's hash chain (the reference's ``timestampHashChain``).
+service, owner (the side's own client), message id and request id. A stored record later
+gains the batch timestamp and its proof in the batch's hash chain (the reference's
+``timestampHashChain``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ class LogEntry:
     x_request_id: str | None
     client: ClientId
     service: ServiceId
+    # Whom the record is filed under: the client on the client side, the service provider on
+    # the server side (the reference's LogManager.createMessageRecord); find and archive
+    # grouping go by it.
+    owner: ClientId
     response: bool  # False: the request, True: the response
     rest: bool
     message: bytes  # SOAP envelope, or the REST header part as signed (/message.xml)

@@ -242,31 +242,17 @@ class MessageLogStore:
     async def find(
         self, query_id: str, client: ClientId
     ) -> list[tuple[StoredRecord, TimestampRecord | None]]:
-        """Every record of message ``query_id`` sent by ``client`` or sent to it as the
-        service provider (request and response).
+        """Every record of message ``query_id`` filed under ``client`` (request and response).
 
         The reference files a record under the client on the client side and under the
-        service's provider on the server side (``LogManager.createMessageRecord``), so the
-        provider downloads its own records with its own identifier (UG-SIGDOC §2). Records here
-        keep the client of the message on both sides, so the provider's are found by the
-        service columns (the download's ``may_download`` admits only this server's clients).
+        service's provider on the server side (``LogManager.createMessageRecord``), so each
+        side's client downloads its own records with its own identifier (UG-SIGDOC §2); the
+        record's owner columns keep whom it is filed under.
         """
-        subsystem = R.c.service_subsystem_code
-        as_provider = sa.and_(
-            R.c.service_instance == client.instance,
-            R.c.service_member_class == client.member_class,
-            R.c.service_member_code == client.member_code,
-            subsystem.is_(None)
-            if client.subsystem_code is None
-            else (subsystem == client.subsystem_code),
-        )
         query = (
             sa.select(R, *TS_COLUMNS)
             .outerjoin(T, R.c.timestamp_id == T.c.id)
-            .where(
-                R.c.query_id == query_id,
-                sa.or_(R.c.client_key == client.to_colon(), as_provider),
-            )
+            .where(R.c.query_id == query_id, R.c.owner_key == client.to_colon())
             .order_by(R.c.id)
         )
         async with self._engine.connect() as conn:

@@ -116,7 +116,9 @@ async def answer_soap(
         trust=env.trust,
         now=env.now,
     )
-    await env.commit(soap_entry(message, verified.request, response=False, now=env.now))
+    await env.commit(
+        soap_entry(message, verified.request, response=False, provider_side=True, now=env.now)
+    )
     provider = verified.request.header.service.provider
     with attributed(Origin.SERVER_PROXY):
         body, content_type = await _soap_answer(verified.request, verified.client, env)
@@ -129,7 +131,9 @@ async def answer_soap(
         now=env.now,
         limits=env.limits,
     )
-    await env.commit(soap_entry(signed, verified.request, response=True, now=env.now))
+    await env.commit(
+        soap_entry(signed, verified.request, response=True, provider_side=True, now=env.now)
+    )
     return signed
 
 
@@ -153,7 +157,9 @@ async def answer_opmonitor(
         trust=env.trust,
         now=env.now,
     )
-    await env.commit(soap_entry(message, verified.request, response=False, now=env.now))
+    await env.commit(
+        soap_entry(message, verified.request, response=False, provider_side=True, now=env.now)
+    )
     header = verified.request.header
     named = None if header.security_server is None else env.conf.server(header.security_server)
     with attributed(Origin.SERVER_PROXY):
@@ -167,7 +173,9 @@ async def answer_opmonitor(
         now=env.now,
         limits=env.limits,
     )
-    await env.commit(soap_entry(signed, verified.request, response=True, now=env.now))
+    await env.commit(
+        soap_entry(signed, verified.request, response=True, provider_side=True, now=env.now)
+    )
     return signed
 
 
@@ -223,7 +231,10 @@ async def answer_rest(
     provider = service.provider
     client = verified.fields.client
     headers = verified.part.headers
-    await env.commit(rest_entry(message, headers, client, service, response=False, now=env.now))
+    logged = rest_entry(
+        message, headers, client, service, response=False, provider_side=True, now=env.now
+    )
+    await env.commit(logged)
     with attributed(Origin.SERVER_PROXY):
         if service.service_code == meta.GET_OPENAPI:
             code = _query_service_code(verified.target.query)
@@ -240,7 +251,10 @@ async def answer_rest(
         material = env.signing(provider.member)
     reply = RestReply(200, "OK", (("Content-Type", content_type),), body)
     signed = build_rest_response(verified, reply, signing_material=material, now=env.now)
-    await env.commit(rest_entry(signed, headers, client, service, response=True, now=env.now))
+    logged = rest_entry(
+        signed, headers, client, service, response=True, provider_side=True, now=env.now
+    )
+    await env.commit(logged)
     return signed
 
 

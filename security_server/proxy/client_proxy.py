@@ -152,6 +152,7 @@ async def _rest_exchange(
             prepared.client,
             prepared.service,
             response=False,
+            provider_side=False,
             now=context.clock(),
         )
         await evidence.commit(entry)
@@ -174,6 +175,7 @@ async def _rest_exchange(
             prepared.client,
             prepared.service,
             response=True,
+            provider_side=False,
             now=context.clock(),
         )
         await evidence.commit(entry)
@@ -217,7 +219,10 @@ async def _exchange(
             now=context.clock(),
         )
     with attributed(Origin.CLIENT_PROXY), evidence.timed(SIDE, Stage.LOG):
-        entry = soap_entry(prepared.message, prepared.request, response=False, now=context.clock())
+        now = context.clock()
+        entry = soap_entry(
+            prepared.message, prepared.request, response=False, provider_side=False, now=now
+        )
         await evidence.commit(entry)
     encoded = transport_encode.encode(prepared.message)
     trace.request_out(context.clock())
@@ -233,7 +238,10 @@ async def _exchange(
     if response.signature is not None:  # verified: a response, or a service's signed fault
         with attributed(Origin.CLIENT_PROXY), evidence.timed(SIDE, Stage.LOG):
             now = context.clock()
-            await evidence.commit(soap_entry(response, prepared.request, response=True, now=now))
+            entry = soap_entry(
+                response, prepared.request, response=True, provider_side=False, now=now
+            )
+            await evidence.commit(entry)
     trace.soap_response(
         result.response, mime_size=len(result.body), attachments=len(result.attachments)
     )

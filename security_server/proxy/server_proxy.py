@@ -169,7 +169,8 @@ async def _soap(
         )
     _verified(trace, context, verified.service, verified.peer_server)
     with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
-        entry = soap_entry(message, verified.request, response=False, now=context.clock())
+        now = context.clock()
+        entry = soap_entry(message, verified.request, response=False, provider_side=True, now=now)
         await evidence.commit(entry)
     body, content_type = verified.service_request()
     trace.request_out(context.clock())
@@ -197,7 +198,8 @@ async def _soap(
             limits=context.limits,
         )
     with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
-        entry = soap_entry(signed, verified.request, response=True, now=context.clock())
+        now = context.clock()
+        entry = soap_entry(signed, verified.request, response=True, provider_side=True, now=now)
         await evidence.commit(entry)
     return signed
 
@@ -221,7 +223,9 @@ async def _rest(
     service_id = verified.target.service
     with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
         now = context.clock()
-        entry = rest_entry(message, headers, client, service_id, response=False, now=now)
+        entry = rest_entry(
+            message, headers, client, service_id, response=False, provider_side=True, now=now
+        )
         await evidence.commit(entry)
     trace.request_out(context.clock())
     with evidence.timed(SIDE, Stage.PROVIDER):
@@ -242,7 +246,9 @@ async def _rest(
         )
     with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
         now = context.clock()
-        entry = rest_entry(signed, headers, client, service_id, response=True, now=now)
+        entry = rest_entry(
+            signed, headers, client, service_id, response=True, provider_side=True, now=now
+        )
         await evidence.commit(entry)
     return signed
 

@@ -178,14 +178,20 @@ async def test_soap_and_rest_exchanges_are_logged_twice_on_each_side(ev: Evidenc
         (soap_id, es.CONSUMER, es.GET_STATE, False),
         (rest_id, es.CONSUMER_APP, es.PETS, True),
     ):
+        # Each side files its records under its own client: the consumer's under the
+        # client, the producer's under the service provider (LogManager.createMessageRecord).
         consumer = _pairs(await ev.consumer.found(query_id, client))
-        producer = _pairs(await ev.producer.found(query_id, client))
+        producer = _pairs(await ev.producer.found(query_id, service.provider))
+        assert await ev.producer.found(query_id, client) == []
+        assert await ev.consumer.found(query_id, service.provider) == []
         for response in (False, True):
             mine, theirs = consumer[response].entry, producer[response].entry
             # The signature the peer verified is the one logged on both sides, byte for byte.
             assert mine.signature == theirs.signature
             assert mine.message == theirs.message
             assert (mine.rest, mine.service, mine.client) == (rest, service, client)
+            assert (theirs.service, theirs.client) == (service, client)
+            assert (mine.owner, theirs.owner) == (client, service.provider)
             assert mine.created_at == es.NOW  # the proxies' clock
         if rest:
             assert consumer[False].entry.message.startswith(
@@ -200,13 +206,13 @@ async def test_soap_and_rest_exchanges_are_logged_twice_on_each_side(ev: Evidenc
 
 async def test_a_round_stamps_every_record_and_an_archive_verifies(ev: Evidenced) -> None:
     ids = [(await _soap(ev.fed))[0] for _ in range(3)]
-    for side in (ev.consumer, ev.producer):
+    for side, owner in ((ev.consumer, es.CONSUMER), (ev.producer, es.PRODUCER)):
         result = await side.log.round()
         assert result is not None
         assert result.error is None
         assert (result.stamped, result.tokens) == (6, 1)  # one token over the whole batch
         for query_id in ids:
-            found = await side.stamped(query_id, es.CONSUMER)
+            found = await side.stamped(query_id, owner)
             assert len(found) == 2
             assert all(stamp is not None for _, stamp in found)
         assert await side.log.check() is None
@@ -242,7 +248,7 @@ async def test_past_the_grace_period_the_client_proxy_refuses_before_sending(
     assert "time-stamping has failed for 2 s" in string
     assert ev.fed.service_calls == calls  # the provider's service was not called
     assert await ev.consumer.found(query_id, es.CONSUMER) == []
-    assert await ev.producer.found(query_id, es.CONSUMER) == []
+    assert await ev.producer.found(query_id, es.PRODUCER) == []
     refused = [r for r in await ev.consumer.op_records() if r.message_id == query_id]
     assert [(r.succeeded, r.fault_code) for r in refused] == [
         (False, "Server.ClientProxy.TimestampingFailed")
@@ -340,7 +346,7 @@ async def test_get_security_server_operational_data_through_the_federation(
     query_id = etree.fromstring(query).findtext(f".//{{{XROAD}}}id")
     assert query_id is not None
     assert len(await ev.consumer.found(query_id, es.CONSUMER)) == 2
-    assert len(await ev.producer.found(query_id, es.CONSUMER)) == 2
+    assert len(await ev.producer.found(query_id, es.PRODUCER)) == 2  # the provider's
 
 
 async def test_a_provider_that_cannot_log_refuses_before_calling_the_service(
@@ -357,4 +363,4 @@ async def test_a_provider_that_cannot_log_refuses_before_calling_the_service(
     assert ev.fed.service_calls == []
     # The consumer logged what it signed and sent; no answer came back to log.
     assert [r.entry.response for r in await ev.consumer.found(query_id, es.CONSUMER)] == [False]
-    assert await ev.producer.found(query_id, es.CONSUMER) == []
+    assert await ev.producer.found(query_id, es.PRODUCER) == []

@@ -48,6 +48,7 @@ async def test_entries_round_trip_with_optional_parts(db_url: str) -> None:
             ml.entry(2, T0.astimezone(hanoi), response=True),
             client=member,
             service=plain,
+            owner=member,
             x_request_id=None,
             hash_chain_result=b"<r/>",
             hash_chain=b"<c/>",
@@ -63,6 +64,29 @@ async def test_entries_round_trip_with_optional_parts(db_url: str) -> None:
         assert got2.id == ids[1]
         assert await store.find("q-1", member) == []
         assert await store.backlog() == (2, T0)
+    finally:
+        await engine.dispose()
+
+
+async def test_records_are_found_under_their_owner_only(db_url: str) -> None:
+    # The reference files a record under the client on the client side and under the service
+    # provider on the server side (LogManager.createMessageRecord): one message, two owners.
+    engine = await ml.open_engine(db_url)
+    store = MessageLogStore(engine)
+    provider = ml.SERVICE.provider
+    try:
+        sent = ml.entry(1, T0)
+        received = ml.entry(1, T0, owner=provider)
+        await store.write([sent, received])
+        [(as_client, _)] = await store.find("q-1", ml.CLIENT)
+        [(as_provider, _)] = await store.find("q-1", provider)
+        assert as_client.entry == sent
+        assert as_provider.entry == received
+        assert as_provider.entry.owner == provider
+        assert as_provider.entry.client == ml.CLIENT  # the message's client is kept as is
+        # Neither the provider's member nor another subsystem of it owns the record.
+        assert await store.find("q-1", provider.member) == []
+        assert await store.find("q-1", dataclasses.replace(provider, subsystem_code="X")) == []
     finally:
         await engine.dispose()
 

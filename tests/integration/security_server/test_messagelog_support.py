@@ -120,6 +120,7 @@ def entry(
     body: bytes | None = None,
     rest: bool = False,
     response: bool = False,
+    owner: ClientId = CLIENT,
 ) -> LogEntry:
     message = (
         b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">'
@@ -131,6 +132,7 @@ def entry(
         x_request_id=f"r-{number}",
         client=CLIENT,
         service=SERVICE,
+        owner=owner,
         response=response,
         rest=rest,
         message=message,

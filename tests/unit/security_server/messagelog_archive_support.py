@@ -61,9 +61,11 @@ def signed_entry(
     response: bool = False,
     body: bytes | None = None,
     client: ClientId = CLIENT,
+    owner: ClientId | None = None,
     created_at: datetime = SIGNED,
 ) -> LogEntry:
-    """A message signed alone: ``/message.xml`` (and ``/attachment1`` when ``body``)."""
+    """A message signed alone: ``/message.xml`` (and ``/attachment1`` when ``body``), filed
+    under ``owner`` (default: the client, as the client side files it)."""
     message = envelope(query_id, response)
     parts = [DataPart("/message.xml", message, "text/xml")]
     if body is not None:
@@ -80,6 +82,7 @@ def signed_entry(
         None,
         client,
         SERVICE,
+        client if owner is None else owner,
         response,
         body is not None,
         message,
@@ -107,6 +110,7 @@ def batch_signed_entries(query_ids: Sequence[str]) -> list[LogEntry]:
             None,
             CLIENT,
             SERVICE,
+            CLIENT,
             False,
             False,
             m,
@@ -160,6 +164,7 @@ def embed_token(entry: LogEntry, token: bytes) -> LogEntry:
         entry.x_request_id,
         entry.client,
         entry.service,
+        entry.owner,
         entry.response,
         entry.rest,
         entry.message,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -25,14 +26,18 @@ from vdx.message.soap_model import SoapFault
 from vdx.message.transport import TransportMessage
 
 PRODUCER = SecurityServerType.PRODUCER
+CLIENT_SIDE: dict[str, Any] = {"provider_side": False, "now": es.NOW}
+SERVER_SIDE: dict[str, Any] = {"provider_side": True, "now": es.NOW}
 
 
 def test_soap_request_and_response_log_the_same_bytes_on_both_sides() -> None:
     prepared = es.prepare()
     verified = es.verify(prepared.message)
-    sent = soap_entry(prepared.message, prepared.request, response=False, now=es.NOW)
-    received = soap_entry(verified.message, verified.request, response=False, now=es.NOW)
-    assert sent == received
+    sent = soap_entry(prepared.message, prepared.request, response=False, **CLIENT_SIDE)
+    received = soap_entry(verified.message, verified.request, response=False, **SERVER_SIDE)
+    # The same bytes, each filed under its side's client (LogManager.createMessageRecord).
+    assert sent == dataclasses.replace(received, owner=es.CONSUMER)
+    assert (sent.owner, received.owner) == (es.CONSUMER, es.GET_STATE.provider)
     assert sent.query_id == "411d6755661409fed365ad8135f8210be07613da"
     assert (sent.client, sent.service, sent.rest, sent.body) == (
         es.CONSUMER,
@@ -42,8 +47,9 @@ def test_soap_request_and_response_log_the_same_bytes_on_both_sides() -> None:
     )
     assert sent.hash_chain is None  # one part: signed directly
     answer = es.respond(verified, es.answer(verified), es.TEXT)
-    entry = soap_entry(answer, verified.request, response=True, now=es.NOW)
+    entry = soap_entry(answer, verified.request, response=True, **SERVER_SIDE)
     assert entry.response
+    assert entry.owner == es.GET_STATE.provider
     assert entry.query_id == sent.query_id
     assert b"requestHash" in entry.message
     assert entry.signature == answer.signature
@@ -51,14 +57,14 @@ def test_soap_request_and_response_log_the_same_bytes_on_both_sides() -> None:
 
 def test_one_soap_attachment_is_the_logged_body_several_are_left_to_the_hash_chain() -> None:
     one = es.prepare("attachm.query")
-    entry = soap_entry(one.message, one.request, response=False, now=es.NOW)
+    entry = soap_entry(one.message, one.request, response=False, **CLIENT_SIDE)
     assert entry.body == one.attachments[0].data
     assert entry.hash_chain is not None
     assert entry.hash_chain_result is not None
-    assert soap_entry(es.wire(one.message), one.request, response=False, now=es.NOW) == entry
+    assert soap_entry(es.wire(one.message), one.request, response=False, **CLIENT_SIDE) == entry
     several = es.prepare("attachments.query")
     assert len(several.attachments) > 1
-    entry = soap_entry(several.message, several.request, response=False, now=es.NOW)
+    entry = soap_entry(several.message, several.request, response=False, **CLIENT_SIDE)
     assert entry.body is None
     assert entry.hash_chain is not None
 
@@ -72,17 +78,18 @@ def test_rest_entries_with_a_body_and_the_request_id() -> None:
     prepared = rest_prepare(rest_call("POST", "/pets", headers=headers, body=b'{"name": "x"}'))
     verified = rest_verify(prepared.message)
     args = (prepared.client, prepared.service)
-    sent = rest_entry(prepared.message, prepared.part.headers, *args, response=False, now=es.NOW)
+    sent = rest_entry(prepared.message, prepared.part.headers, *args, response=False, **CLIENT_SIDE)
     received = rest_entry(
-        verified.message, verified.part.headers, *args, response=False, now=es.NOW
+        verified.message, verified.part.headers, *args, response=False, **SERVER_SIDE
     )
-    assert sent == received
+    assert sent == dataclasses.replace(received, owner=prepared.client)
+    assert (sent.owner, received.owner) == (prepared.client, prepared.service.provider)
     assert (sent.query_id, sent.x_request_id, sent.rest) == ("id-1", "req-1", True)
     assert sent.message == prepared.part.encode()
     assert sent.body == b'{"name": "x"}'
     assert sent.hash_chain is not None
     reply = rest_respond(verified)
-    entry = rest_entry(reply, prepared.part.headers, *args, response=True, now=es.NOW)
+    entry = rest_entry(reply, prepared.part.headers, *args, response=True, **SERVER_SIDE)
     assert entry.message.startswith(b"200\r\nOK\r\n")
     assert entry.body == b'{"id": 7}'
 
@@ -91,10 +98,10 @@ def test_unsigned_messages_and_requests_without_an_id_are_refused() -> None:
     prepared = es.prepare()
     unsigned = dataclasses.replace(prepared.message, signature=None)
     with pytest.raises(XRoadError) as refused:
-        soap_entry(unsigned, prepared.request, response=False, now=es.NOW)
+        soap_entry(unsigned, prepared.request, response=False, **CLIENT_SIDE)
     assert refused.value.code == Code.LOGGING_FAILED
     with pytest.raises(XRoadError) as refused:
-        rest_entry(prepared.message, (), es.CONSUMER, es.GET_STATE, response=False, now=es.NOW)
+        rest_entry(prepared.message, (), es.CONSUMER, es.GET_STATE, response=False, **CLIENT_SIDE)
     assert refused.value.code == Code.LOGGING_FAILED
     with pytest.raises(XRoadError):
         log_entry(
@@ -102,6 +109,7 @@ def test_unsigned_messages_and_requests_without_an_id_are_refused() -> None:
             query_id="q",
             client=es.CONSUMER,
             service=es.GET_STATE,
+            owner=es.CONSUMER,
             response=False,
             now=es.NOW,
         )
@@ -109,7 +117,7 @@ def test_unsigned_messages_and_requests_without_an_id_are_refused() -> None:
 
 async def test_commit_returns_the_record_id_and_refuses_on_any_failure() -> None:
     prepared = es.prepare()
-    entry = soap_entry(prepared.message, prepared.request, response=False, now=es.NOW)
+    entry = soap_entry(prepared.message, prepared.request, response=False, **CLIENT_SIDE)
     logged: list[LogEntry] = []
 
     async def log(value: LogEntry) -> int:

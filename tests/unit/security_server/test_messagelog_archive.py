@@ -28,6 +28,7 @@ from security_server.storage.migrate import open_engine
 from tests.unit.security_server.messagelog_archive_support import (
     CLIENT,
     OTHER_CLIENT,
+    SERVICE,
     SIGNED,
     STAMPED,
     signed_entry,
@@ -155,6 +156,26 @@ async def test_grouping_gives_each_group_its_own_files_and_chain(
     verify_chain(sorted(other, key=lambda p: p in second))  # its own chain, first from "-"
     own = [p for p in first if "0102030405" in p.name]
     assert verify_chain(own)[0].containers == ("g-1-request-1.asice", "g-3-request-3.asice")
+
+
+async def test_grouping_files_each_side_under_its_owner(
+    store: MessageLogStore, tmp_path: Path
+) -> None:
+    # One message logged by both sides: the client side's record belongs to the client, the
+    # server side's to the service provider (LogManager.createMessageRecord), and each is
+    # archived in its owner's group although both name the same client.
+    provider = SERVICE.provider
+    sent = signed_entry("s-1")
+    received = signed_entry("s-1", owner=provider)
+    await log_and_stamp(store, [sent, received])
+    written = await archiver(store, tmp_path, grouping=Grouping.SUBSYSTEM).archive_once()
+    groups = {p.name.split("-")[1]: p for p in written}
+    assert set(groups) == {"VN_GOV_0102030405_CONSUMER", "VN_GOV_0102030405_PROVIDER"}
+    client_side = verify_chain([groups["VN_GOV_0102030405_CONSUMER"]])[0]
+    provider_side = verify_chain([groups["VN_GOV_0102030405_PROVIDER"]])[0]
+    assert client_side.containers == ("s-1-request-1.asice",)  # record ids 1 and 2
+    assert provider_side.containers == ("s-1-request-2.asice",)
+    assert group_name(received.owner, Grouping.SUBSYSTEM) == "VN/GOV/0102030405/PROVIDER"
 
 
 def test_group_names_and_file_names_are_the_references() -> None:

@@ -74,7 +74,7 @@ def _stored(name: str, container: AsicContainer) -> tuple[StoredRecord, Timestam
     assert token is not None
     attachments = container.attachments
     entry = LogEntry(
-        query_id, None, CLIENT, SERVICE, response, bool(attachments), container.message,
+        query_id, None, CLIENT, SERVICE, CLIENT, response, bool(attachments), container.message,
         attachments[0].data if attachments else None, signature,
         container.get(ENTRY_SIG_HASH_CHAIN_RESULT), container.get(ENTRY_SIG_HASH_CHAIN), WHEN,
     )  # fmt: skip

@@ -34,6 +34,7 @@ def _entry(
         x_request_id="r-1",
         client=CLIENT,
         service=ServiceId(provider, "getPerson", "v1"),
+        owner=CLIENT,
         response=False,
         rest=rest,
         message=b'{"method":"GET"}' if rest else SOAP,

@@ -52,6 +52,11 @@ def upgrade() -> None:
         sa.Column("service_subsystem_code", sa.String(CODE), nullable=True),
         sa.Column("service_code", sa.String(CODE), nullable=False),
         sa.Column("service_version", sa.String(CODE), nullable=True),
+        sa.Column("owner_key", sa.String(KEY), nullable=False),
+        sa.Column("owner_instance", sa.String(CODE), nullable=False),
+        sa.Column("owner_member_class", sa.String(CODE), nullable=False),
+        sa.Column("owner_member_code", sa.String(CODE), nullable=False),
+        sa.Column("owner_subsystem_code", sa.String(CODE), nullable=True),
         sa.Column("response", sa.Boolean, nullable=False),
         sa.Column("rest", sa.Boolean, nullable=False),
         sa.Column("message", sa.LargeBinary, nullable=False),
@@ -74,7 +79,7 @@ def upgrade() -> None:
         sa.Column("timestamp_hash_chain", sa.LargeBinary, nullable=True),
         sa.Column("archived", sa.Boolean, nullable=False),
     )
-    op.create_index("ix_messagelog_records_query", "messagelog_records", ["query_id", "client_key"])
+    op.create_index("ix_messagelog_records_query", "messagelog_records", ["query_id", "owner_key"])
     op.create_index(
         "ix_messagelog_records_timestamp_id", "messagelog_records", ["timestamp_id", "id"]
     )
