@@ -28,6 +28,7 @@ from vdx.message.transport import TransportMessage
 
 # Not forwarded: they describe this hop's framing, which the transport message replaces.
 _FRAMING = frozenset({"host", "content-length"})
+_REQUEST_ID = rest.H_REQUEST_ID.lower()
 
 
 def rest_data_parts(
@@ -49,11 +50,13 @@ def prepare_rest_request(
     auth_ocsp_responses: tuple[bytes, ...],
     now: datetime,
     message_id: str | None = None,
+    request_id: str | None = None,
 ) -> PreparedRestRequest:
     """Check the caller's REST request, find the provider's servers and sign it.
 
     A request without ``X-Road-Id`` gets ``message_id`` (default: a new UUID), as the
-    reference client proxy assigns one.
+    reference client proxy assigns one; every request gets ``X-Road-Request-Id``
+    (``request_id``, default a new UUID).
     """
     with attributed(Origin.CLIENT):
         target = rest.parse_target(call.target)
@@ -62,13 +65,17 @@ def prepare_rest_request(
         routing.check_configuration(conf, now)
         routing.check_client(serverconf, fields.client)
         targets = routing.provider_targets(conf, target.service, fields.security_server)
+        # X-Road-Request-Id is the security server's own: added to every request, replacing
+        # one the caller sent (pr-rest, use of HTTP headers), so that both sides' logs and
+        # monitoring records of one exchange share it.
         headers = [
             (name, value)
             for name, value in rest.end_to_end_headers(call.headers)
-            if name.lower() not in _FRAMING
+            if name.lower() not in _FRAMING and name.lower() != _REQUEST_ID
         ]
         if fields.message_id is None:
             headers.append((rest.H_ID, message_id or str(uuid.uuid4())))
+        headers.append((rest.H_REQUEST_ID, request_id or str(uuid.uuid4())))
         part = rest_part.RestRequestPart(call.method.upper(), call.target, tuple(headers))
         body = call.body or None
         encoded = part.encode()

@@ -84,7 +84,10 @@ def test_rest_entries_with_a_body_and_the_request_id() -> None:
     )
     assert sent == dataclasses.replace(received, owner=prepared.client)
     assert (sent.owner, received.owner) == (prepared.client, prepared.service.provider)
-    assert (sent.query_id, sent.x_request_id, sent.rest) == ("id-1", "req-1", True)
+    # The security server's own X-Road-Request-Id replaced the caller's "req-1" (pr-rest).
+    (request_id,) = [v for n, v in prepared.part.headers if n == rest.H_REQUEST_ID]
+    assert request_id != "req-1"
+    assert (sent.query_id, sent.x_request_id, sent.rest) == ("id-1", request_id, True)
     assert sent.message == prepared.part.encode()
     assert sent.body == b'{"name": "x"}'
     assert sent.hash_chain is not None

@@ -201,3 +201,16 @@ def test_error_of_unknown_prefix() -> None:
     assert fault is not None
     assert error_of(dataclasses.replace(fault, code="Weird")).fault_code == "Server.Weird"
     assert rest_data_parts(b"h", None)[0].uri == "/message.xml"
+
+
+def test_every_request_gets_the_security_servers_own_request_id() -> None:
+    """pr-rest, use of HTTP headers: X-Road-Request-Id is added by the security server,
+    replacing one the caller sent, inside the signed request part."""
+    given = (CLIENT_HEADER, ("X-Road-Request-Id", "chosen-by-caller"), ("Host", "x"))
+    prepared = prepare(call(headers=given), request_id="rid-1")
+    ids = [v for n, v in prepared.part.headers if n.lower() == "x-road-request-id"]
+    assert ids == ["rid-1"]
+    fresh = prepare(call())
+    (generated,) = [v for n, v in fresh.part.headers if n.lower() == "x-road-request-id"]
+    assert len(generated) == 36  # a UUID
+    assert verify(fresh.message).part.headers == fresh.part.headers
