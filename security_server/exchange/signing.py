@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 
 from security_server.confclient.model import GlobalConfiguration
 from security_server.exchange.model import SigningMaterial
+from security_server.signer.batcher import SignatureBatcher
 from vdx.crypto import certs
 from vdx.crypto.cert_profile import profile_for
 from vdx.crypto.trust import TrustConfig
@@ -88,10 +89,18 @@ def _sign_batch(
     ]
 
 
+# Concurrent messages of one member share a signature operation (batch signing).
+_BATCHER: SignatureBatcher[Sequence[DataPart], SigningMaterial, SignatureParts] = SignatureBatcher(
+    sign_batch
+)
+
+
 def sign_parts(
     parts: Sequence[DataPart], material: SigningMaterial, now: datetime
 ) -> SignatureParts:
-    return sign_batch([parts], material, now)[0]
+    """Sign one message; called from several threads at once, the messages of one member
+    are signed together (:class:`~security_server.signer.batcher.SignatureBatcher`)."""
+    return _BATCHER.sign(parts, material, now)
 
 
 def verify_message(

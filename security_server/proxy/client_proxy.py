@@ -15,6 +15,7 @@ exchange (``LoggingFailed``). Every exchange ends in one operational monitoring 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -134,7 +135,8 @@ async def _rest_exchange(
         evidence.can_log()
     call = RestCall(request.method, request.raw_path, headers, body or None)
     with evidence.timed(SIDE, Stage.SIGN):
-        prepared = prepare_rest_request(
+        prepared = await asyncio.to_thread(  # signing off the event loop (rule 5)
+            prepare_rest_request,
             call,
             conf=context.conf(),
             serverconf=serverconf,
@@ -210,7 +212,8 @@ async def _exchange(
         material = context.signing(header.client.member)
         evidence.can_log()
     with evidence.timed(SIDE, Stage.SIGN):
-        prepared = prepare_soap_request(
+        prepared = await asyncio.to_thread(  # signing off the event loop (rule 5)
+            prepare_soap_request,
             decoded,
             conf=conf,
             serverconf=serverconf,

@@ -18,6 +18,7 @@ is not called. Every exchange ends in one operational monitoring record (``Produ
 
 from __future__ import annotations
 
+import asyncio
 import io
 import ssl
 from collections.abc import AsyncIterator
@@ -189,7 +190,8 @@ async def _soap(
     with evidence.timed(SIDE, Stage.SIGN):
         with attributed(Origin.SERVER_PROXY):
             material = context.signing(verified.service.service_id.provider.member)
-        signed = build_soap_response(
+        signed = await asyncio.to_thread(  # signing off the event loop (rule 5)
+            build_soap_response,
             verified,
             reply.body or b"",
             reply.header("Content-Type"),
@@ -241,8 +243,8 @@ async def _rest(
     with evidence.timed(SIDE, Stage.SIGN):
         with attributed(Origin.SERVER_PROXY):
             material = context.signing(verified.service.service_id.provider.member)
-        signed = build_rest_response(
-            verified, reply, signing_material=material, now=context.clock()
+        signed = await asyncio.to_thread(  # signing off the event loop (rule 5)
+            build_rest_response, verified, reply, signing_material=material, now=context.clock()
         )
     with attributed(Origin.SERVER_PROXY), evidence.timed(SIDE, Stage.LOG):
         now = context.clock()
