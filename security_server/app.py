@@ -135,6 +135,7 @@ class SecurityServer:
             clock=utc_now,
             descriptions=description_source(self.serverconf),
             peer_ocsp_port=self.settings.peer_ocsp_port,
+            max_body_bytes=self.settings.max_message_bytes,
             evidence=self.evidence(),
         )
 

@@ -97,6 +97,14 @@ class SecurityServerSettings(FileThenEnvironmentSettings):
             "registered address names its own port P (several servers on one host), at P + 77."
         ),
     )
+    max_message_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request or response body (with attachments) the proxies accept; a larger "
+            "one is refused with an X-Road fault before it is read further."
+        ),
+    )
     peer_ocsp_port: int = Field(
         default=5577,
         ge=1,
