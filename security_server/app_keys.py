@@ -91,7 +91,10 @@ def _private_key(token: Token, key_id: str) -> PrivateKeyTypes | None:
         return None
 
 
-def _member(cert: x509.Certificate, trust: TrustConfig) -> ClientId | None:
+def member_of(cert: x509.Certificate, trust: TrustConfig | None) -> ClientId | None:
+    """The member a signing certificate names, by its issuing CA's certificate profile."""
+    if trust is None:
+        return None
     for ca, ca_cert in trust.ca_certificates():
         if ca_cert.subject == cert.issuer:
             try:
@@ -128,7 +131,7 @@ def load_material(token: Token | None, trust: TrustConfig | None) -> KeyMaterial
     if trust is not None:
         for record in _usable(token, KeyUsage.SIGNING):
             cert = x509.load_der_x509_certificate(record.der)
-            member = _member(cert, trust)
+            member = member_of(cert, trust)
             if member is not None and member not in signing:
                 signing[member] = SigningMaterial(token.signer(record.key_id), cert)
     return KeyMaterial(auth, reason, signing)

@@ -20,7 +20,6 @@ from security_server.serverconf.errors import conflict, unavailable
 from security_server.serverconf.model import ServerIdentity
 from security_server.serverconf.service import ServerConfService
 from security_server.signer.ocsp_client import CachedResponse
-from security_server.storage import tables as t
 from vdx.clock import utc_now
 from vdx.errors import XRoadError
 from vdx.globalconf import ConfigurationAnchor
@@ -125,14 +124,5 @@ class OnboardingBase:
         ``/audit-log``, alongside the server configuration's changes)."""
         validation.actor(actor)
         yield
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                t.audit_log.insert().values(
-                    at=self._clock(),
-                    actor=actor,
-                    action=action,
-                    target=target[: t.NAME],
-                    details=details or {},
-                )
-            )
+        await self._serverconf.record(actor, action, target, details)
         log.info("onboarding_change", actor=actor, action=action, target=target)

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from cryptography import x509
 
-from security_server.app_keys import TOKEN_ID
+from security_server.app_keys import TOKEN_ID, member_of
 from security_server.onboarding.model import CertInfo, KeyInfo, TokenInfo
 from security_server.serverconf.errors import ServerConfError, conflict, invalid, not_found
-from vdx.crypto.cert_profile import profile_for
 from vdx.crypto.trust import TrustConfig
 from vdx.errors import Code, XRoadError
 from vdx.identifiers import ClientId
@@ -70,19 +69,6 @@ def parse_certificate(data: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(data)
     except ValueError:
         raise invalid("not a PEM or DER X.509 certificate") from None
-
-
-def member_of(cert: x509.Certificate, trust: TrustConfig | None) -> ClientId | None:
-    """The member a signing certificate names, by its issuing CA's certificate profile."""
-    if trust is None:
-        return None
-    for ca, ca_cert in trust.ca_certificates():
-        if ca_cert.subject == cert.issuer:
-            try:
-                return profile_for(ca).member_of(cert, trust.instance or None)
-            except XRoadError:
-                return None
-    return None
 
 
 def cert_info(record: CertRecord, usage: KeyUsage, trust: TrustConfig | None) -> CertInfo:

@@ -53,16 +53,35 @@ class ServiceBase:
         try:
             async with self._engine.begin() as conn:
                 yield conn
-                await conn.execute(
-                    t.audit_log.insert().values(
-                        at=self._clock(),
-                        actor=actor,
-                        action=action,
-                        target=target[: t.NAME],
-                        details=details or {},
-                    )
-                )
+                await self._insert_audit(conn, actor, action, target, details)
         except IntegrityError:
             raise conflict(f"{action} {target}: conflicts with a concurrent change") from None
         if self._on_change is not None:
             self._on_change()
+
+    async def record(
+        self, actor: str, action: str, target: str, details: dict[str, Any] | None = None
+    ) -> None:
+        """An audit-log row for a change made outside the server configuration (token, keys,
+        management requests), so that ``/audit-log`` shows every administrative action."""
+        validation.actor(actor)
+        async with self._engine.begin() as conn:
+            await self._insert_audit(conn, actor, action, target, details)
+
+    async def _insert_audit(
+        self,
+        conn: AsyncConnection,
+        actor: str,
+        action: str,
+        target: str,
+        details: dict[str, Any] | None,
+    ) -> None:
+        await conn.execute(
+            t.audit_log.insert().values(
+                at=self._clock(),
+                actor=actor,
+                action=action,
+                target=target[: t.NAME],
+                details=details or {},
+            )
+        )

@@ -4,6 +4,7 @@ message still verifies on its own with its hash chain (pr-messtransp §2.3)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -45,8 +46,7 @@ def test_concurrent_messages_share_signatures_and_each_verifies() -> None:
         assert entered.wait(5)
         rest = [pool.submit(batcher.sign, _message(n), material, es.NOW) for n in range(1, 9)]
         # Let the eight queue behind the held operation, then release it.
-        deadline = threading.Event()
-        deadline.wait(0.3)
+        time.sleep(0.3)
         release.set()
         results = [first.result(5)] + [f.result(5) for f in rest]
     assert calls[0] == 1
