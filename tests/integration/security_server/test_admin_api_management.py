@@ -8,34 +8,28 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import aiohttp
 import pytest
-from aiohttp import web
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from central_server.admin_api.conf import anchor_from_generation, generation_dir
-from central_server.app import CentralServer
 from central_server.app import build as build_central
 from central_server.distribution import load_generation
 from central_server.management import ManagementService
-from central_server.registry import CaSpec, IntermediateCaSpec, OcspResponderSpec
 from central_server.settings import CentralServerSettings
 from security_server.admin_api import Role
 from security_server.admin_api import schemas as s
 from tests.e2e.processes import free_port
 from tests.integration.security_server import test_admin_api_support as support
 from tests.integration.security_server.test_admin_api_support import Api
-from trust_services.app import create_app
-from trust_services.store import CaDirectory
+from tests.integration.security_server.test_onboarding_support import (
+    populate_registry,
+    running_ca,
+)
 from vdx.cli._serve import listening
-from vdx.clock import utc_now
-from vdx.crypto.cert_profile import DEFAULT_PROVIDER
 from vdx.identifiers import ClientId
 
 INSTANCE = "VN"
@@ -54,40 +48,6 @@ class Env:
     requests: ManagementService
     ca_url: str
     ports: dict[str, int]
-
-
-@asynccontextmanager
-async def _ca(root: Path) -> AsyncIterator[tuple[CaDirectory, str]]:
-    store = CaDirectory(root)
-    store.init(utc_now(), intermediate=True, key_kind="rsa2048")
-    runner = web.AppRunner(create_app(store), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield store, f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
-
-
-def _der(path: str) -> bytes:
-    return x509.load_pem_x509_certificate(Path(path).read_bytes()).public_bytes(Encoding.DER)
-
-
-async def _populate(central: CentralServer, store: CaDirectory, ca_url: str) -> None:
-    registry = central.registry
-    manifest = store.manifest()
-    await registry.add_member_class("GOV", "Government", actor="cs-admin")
-    await registry.add_member(OWNER, "Ministry of Data", actor="cs-admin")
-    responder = OcspResponderSpec(f"{ca_url}/ocsp", _der(manifest["ocsp_cert"]))
-    await registry.add_ca(
-        CaSpec(
-            name="VN Test CA",
-            top_ca_der=_der(manifest["ca_cert"]),
-            certificate_profile_info=DEFAULT_PROVIDER,
-            intermediates=(IntermediateCaSpec(_der(manifest["intermediate_cert"]), (responder,)),),
-        ),
-        actor="cs-admin",
-    )
 
 
 async def _until(what: str, check: Callable[[], Awaitable[bool]]) -> None:
@@ -122,10 +82,10 @@ async def env(aiohttp_client: support.ClientFactory, tmp_path: Path) -> AsyncIte
         admin_api_port=0,
         conf_generation_interval_seconds=1,
     )
-    async with _ca(tmp_path / "ca") as (store, ca_url):
+    async with running_ca(tmp_path / "ca") as (store, ca_url):
         central = await build_central(settings)
         try:
-            await _populate(central, store, ca_url)
+            await populate_registry(central, store, ca_url)
             async with listening(central.apps, "127.0.0.1"):
                 anchor = await _anchor(settings, ports["conf"])
                 async for api in support.start_api(

@@ -76,7 +76,7 @@ async def until(what: str, check: Callable[[], Awaitable[bool]]) -> None:
 
 
 @asynccontextmanager
-async def _ca(root: Path) -> AsyncIterator[tuple[CaDirectory, str]]:
+async def running_ca(root: Path) -> AsyncIterator[tuple[CaDirectory, str]]:
     store = CaDirectory(root)
     store.init(utc_now(), intermediate=True, key_kind="rsa2048")
     runner = web.AppRunner(create_app(store), access_log=None)
@@ -92,7 +92,7 @@ def _der(path: str) -> bytes:
     return x509.load_pem_x509_certificate(Path(path).read_bytes()).public_bytes(Encoding.DER)
 
 
-async def _populate(central: CentralServer, store: CaDirectory, ca_url: str) -> None:
+async def populate_registry(central: CentralServer, store: CaDirectory, ca_url: str) -> None:
     registry = central.registry
     manifest = store.manifest()
     await registry.add_member_class("GOV", "Government", actor=ACTOR)
@@ -135,10 +135,10 @@ async def central_server(root: Path) -> AsyncIterator[Central]:
         admin_api_port=0,
         conf_generation_interval_seconds=1,
     )
-    async with _ca(root / "ca") as (store, ca_url):
+    async with running_ca(root / "ca") as (store, ca_url):
         server = await build_central(settings)
         try:
-            await _populate(server, store, ca_url)
+            await populate_registry(server, store, ca_url)
             async with listening(server.apps, "127.0.0.1"):
                 anchor = await _anchor(settings, ports["conf"])
                 requests = ManagementService(server.engine, server.registry)
